@@ -1,0 +1,45 @@
+'use strict';
+// ==== ADAPTER SLOT: the real stackless addon ==============================================
+// Skipped (the driver prints the reason) until the package loads and has the soft-tasklet API.
+// The mapping below follows NODE.md 3.2/3.3; check it against the real API once it exists.
+//
+// Adapter contract (what bench/js/cases.js calls; floor.js is the reference implementation):
+//   name, style: 'gen'
+//   tasklet(genfn, ...args)  a new tasklet running genfn(...args), appended to the run queue;
+//                            it must not start running before run().
+//   channel()                a new channel, default preference -1; ch.send_nr(x) and
+//                            ch.receive_nr() return the value or Py_UnwindToken (NODE.md 3.3).
+//   schedule_nr()            same protocol.
+//   run(done)                run until no tasklet is runnable (all finished or blocked), then
+//                            return undefined. (An adapter driven by the event loop would
+//                            return done.wait() instead; stackless is synchronous.)
+//   optional maxWaiters      cap on tasklets blocked on one channel (none for stackless).
+//   optional reset(chans)    called untimed after each round of the 1M-blocked case with the
+//                            channels whose receivers are still blocked, before they are
+//                            dropped. Implement it (e.g. kill the blocked tasklets) if blocked
+//                            soft tasklets are not reclaimed once nothing references them,
+//                            else 5 rounds pin 5M tasklets.
+// Bodies only ever `yield` _nr results, so the trampoline sees exactly NODE.md's idiom.
+// =========================================================================================
+
+// STACKLESS_MODULE=/path/to/build benchmarks another copy (also how this slot was tested).
+const where = process.env.STACKLESS_MODULE || '../../..';
+let S;
+try {
+  S = require(where);
+} catch (e) {
+  throw new Error(`not built yet (require('stackless') failed: ${String(e.message).split('\n')[0]})`);
+}
+for (const k of ['tasklet', 'channel', 'schedule_nr', 'run', 'Py_UnwindToken']) {
+  if (S[k] === undefined) throw new Error(`not built yet (stackless.${k} is missing)`);
+}
+
+module.exports = {
+  name: 'stackless',
+  style: 'gen',
+  tasklet(genfn, ...args) { return new S.tasklet(genfn).setup(...args); },
+  channel() { return new S.channel(); },
+  schedule_nr() { return S.schedule_nr(); },
+  run() { S.run(); },
+  UNWIND: S.Py_UnwindToken,
+};

@@ -1,0 +1,257 @@
+/* slp_internal.h - the core's private data structures: tasklets, channels, per-thread
+ * scheduler state, and the functions the core files share. Not installed; the Node binding
+ * includes it (plus slp_host.h) to drive hosted (JS) tasklets. */
+#ifndef SLP_INTERNAL_H
+#define SLP_INTERNAL_H
+
+#include "stackless_api.h"
+#include "slp_stack.h"
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How a tasklet executes (NODE.md section 2). */
+enum slp_kind {
+    SLP_KIND_NONE = 0,   /* no execution state yet (unbound, bound, dead) */
+    SLP_KIND_MAIN,       /* the thread's main tasklet: runs on the host (thread) stack */
+    SLP_KIND_NATIVE,     /* a C callable on its own mapped stack, switched by slp_ctx_switch */
+    SLP_KIND_HOSTED,     /* a callable whose type has Py_TPFLAGS_SLP_HOSTED_CALL (JS): stepped
+                            on the host stack through the host hooks */
+};
+
+enum slp_exec { SLP_EXEC_NONE = 0, SLP_EXEC_INIT, SLP_EXEC_STARTED };
+
+typedef struct slp_thread slp_thread;
+
+struct _tasklet {
+    PyObject_HEAD
+    /* Links in the one chain the tasklet is in: the run queue (circular) or a channel's wait
+     * queue (NULL-terminated, head first). Both chains own a reference to the tasklet. */
+    struct _tasklet *next, *prev;
+    PyChannelObject *chan;       /* channel it waits on, when blocked != 0 */
+    slp_thread *ts;              /* owning thread; NULL once orphaned (thread_id -1) */
+    PyObject *tempval;           /* transfer value; never NULL (Py_None) */
+    PyObject *func, *args, *kwargs; /* prepared initial call while exec == SLP_EXEC_INIT */
+    slp_stack *stack;            /* native tasklets: their machine stack */
+    void *sp;                    /* native tasklets: saved stack pointer while switched out */
+    void *host_data;             /* hosted tasklets: owned by the host (binding) */
+    struct _tasklet *cs_next, *cs_prev; /* the owning thread's list of tasklets with C state */
+    unsigned long id;            /* serial number, for getcurrentid and messages */
+    signed char blocked;         /* -1 receiving, 0, +1 sending */
+    unsigned char kind;          /* enum slp_kind */
+    unsigned char exec;          /* enum slp_exec */
+    unsigned char in_runq;
+    unsigned char atomic, ignore_nesting, block_trap, pending_irq;
+    char name[40];               /* "tasklet #N", printed by the stack-overflow report */
+};
+
+struct _channel {
+    PyObject_HEAD
+    PyTaskletObject *head, *tail; /* waiting tasklets, FIFO */
+    int balance;                  /* > 0 senders waiting, < 0 receivers waiting */
+    int preference;               /* -1, 0, 1 */
+    unsigned char closing;
+    unsigned char schedule_all;
+};
+
+struct _bomb {
+    PyObject_HEAD
+    PyObject *curexc_type, *curexc_value, *curexc_traceback;
+};
+
+struct _unwindobject { PyObject_HEAD };
+struct _cframe { PyObject_HEAD };
+struct _cstack { PyObject_HEAD };
+
+/* A C function to run on the host stack on behalf of a native tasklet (slp_run_on_host). */
+typedef struct slp_host_call {
+    void (*fn)(void *);
+    void *arg;
+    PyTaskletObject *requester;
+} slp_host_call;
+
+/* Hooks through which a host (the Node binding) runs hosted tasklets. */
+typedef struct slp_host_hooks {
+    /* Run hosted tasklet t (== ts->current) on the host stack until it switches away, or
+     * ends (it then calls slp_hosted_end). Called from the host loop. */
+    void (*step)(PyTaskletObject *t);
+    /* Drop t->host_data (its execution state is discarded: bind, kill of an orphan, dealloc). */
+    void (*release)(PyTaskletObject *t);
+    /* Set the error for a hosted tasklet that tried to block in a call that cannot unwind. */
+    void (*cannot_block)(PyTaskletObject *t);
+    /* A tasklet of the process main thread ended with SystemExit(code). */
+    void (*system_exit)(PyObject *exc_value);
+} slp_host_hooks;
+
+/* Watchdog (run()) bookkeeping of one thread (STATES.md section 4.4). */
+typedef struct slp_watchdog_state {
+    PyTaskletObject **stack;   /* callers of run(), innermost last; owned references */
+    int depth, cap;
+    PyTaskletObject *owner;    /* the interrupt watchdog (first timed run()), or NULL */
+    int64_t timeout_us;        /* its budget in ticks (microseconds) */
+    int flags;
+    int64_t slice_start;       /* monotonic microseconds at the start of the slice / run */
+} slp_watchdog_state;
+
+struct slp_thread {
+    PyTaskletObject *main;     /* NULL while the thread is "outside" (C-API.md section 9) */
+    PyTaskletObject *current;  /* head of the run queue; the running tasklet when inside */
+    int runcount;
+    int fast;                  /* nothing below forces the general paths: see slp_update_fast */
+    int switch_trap;
+    int in_callback;           /* a schedule or channel callback is running */
+    int host_nested;           /* > 0 while a host call made for a native tasklet runs */
+    void *host_sp;             /* saved host stack pointer while a native tasklet runs */
+    slp_host_call host_call;   /* pending request from a native tasklet, fn == NULL if none */
+    int handover;              /* the next transfer is a preference-driven channel hand-over */
+    slp_stack *dead_stack;     /* stack of a native tasklet that just ended, freed after the switch */
+    PyTaskletObject *dead_tasklet; /* its last reference, dropped after the switch */
+    PyTaskletObject *cstate;   /* started native tasklets (they own C state), newest first */
+    slp_watchdog_state wd;
+    size_t stack_size;         /* for new native tasklets */
+    unsigned long thread_id;
+    int is_process_main;
+    int dead;                  /* the OS thread ended: its tasklets are orphaned */
+    slp_host_hooks hooks;
+    PyObject *schedule_cb;     /* callbacks: per thread (each Node thread is an interpreter) */
+    slp_schedule_hook_func *schedule_fastcb;
+    PyObject *channel_cb;
+    PyObject *error_handler;
+    slp_thread *next_thread;   /* registry, oldest first */
+};
+
+/* ---- threadstate.c ---- */
+extern SLP_TLS slp_thread *slp_tls_thread;
+slp_thread *slp_thread_create(void);
+/* The calling thread's state, created on first use. */
+static inline slp_thread *slp_thread_get(void)
+{
+    slp_thread *ts = slp_tls_thread;
+    return ts ? ts : slp_thread_create();
+}
+/* NULL if the thread never used the module. */
+static inline slp_thread *slp_thread_peek(void) { return slp_tls_thread; }
+slp_thread *slp_thread_find(unsigned long thread_id);
+unsigned long slp_os_thread_id(void);
+int64_t slp_now_us(void);
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define SLP_NOINLINE __attribute__((noinline))
+#else
+#  define SLP_NOINLINE
+#endif
+
+/* Recompute ts->fast after changing anything it summarises: the fast paths (channel.c) run
+ * only inside, with no callbacks, watchdog, switch trap or host-nested call active. */
+static inline void slp_update_fast(slp_thread *ts)
+{
+    ts->fast = ts->main && !ts->in_callback && !ts->host_nested && !ts->switch_trap &&
+               !ts->wd.owner && !ts->channel_cb && !ts->schedule_cb && !ts->schedule_fastcb;
+}
+
+/* ---- tasklet.c ---- */
+void slp_cstate_link(slp_thread *ts, PyTaskletObject *t);
+void slp_cstate_unlink(slp_thread *ts, PyTaskletObject *t);
+PyTaskletObject *slp_tasklet_alloc(PyTypeObject *type, slp_thread *ts);
+PyTaskletObject *slp_create_main(slp_thread *ts);
+int slp_tasklet_alive(PyTaskletObject *t);
+int slp_tasklet_nesting(PyTaskletObject *t);
+/* Discard t's execution state without running any code (bind, kill of an orphan). */
+void slp_tasklet_clear_exec(PyTaskletObject *t);
+/* Prepare t's initial call func(*args, **kwargs): takes new references. */
+int slp_tasklet_prepare(PyTaskletObject *t, PyObject *func, PyObject *args, PyObject *kwargs);
+
+/* ---- scheduler.c ---- */
+void slp_runq_append(slp_thread *ts, PyTaskletObject *t);      /* just before current; INCREFs */
+void slp_runq_insert_after(slp_thread *ts, PyTaskletObject *after, PyTaskletObject *t);
+void slp_runq_unlink(slp_thread *ts, PyTaskletObject *t);      /* caller owns the ref it gets */
+/* Give control to next (ts->current must be the caller). Linkage already updated.
+ * Returns the caller's resume value (new ref), NULL with an exception (a bomb), or
+ * Py_UnwindToken when the caller is a hosted tasklet that must unwind to the host. */
+PyObject *slp_transfer(slp_thread *ts, PyTaskletObject *prev, PyTaskletObject *next);
+/* Can the current tasklet switch away now? may_unwind: the call is an _nr variant.
+ * Returns 0, or -1 with RuntimeError set. Checks nothing about switch_trap. */
+int slp_check_can_switch(slp_thread *ts, int may_unwind);
+/* Pick who runs when the current tasklet blocks or removes itself (STATES.md 4.2).
+ * The current tasklet has already been unlinked from the run queue (and linked into a
+ * channel if blocking). Returns the tasklet to switch to (borrowed), or NULL with the
+ * Deadlock RuntimeError set (the caller then undoes its linkage). */
+PyTaskletObject *slp_next_after_block(slp_thread *ts, PyTaskletObject *blocker);
+PyTaskletObject *slp_wakeup_target(slp_thread *ts);
+PyObject *slp_schedule(slp_thread *ts, PyObject *retval, int remove, int may_unwind);
+PyObject *slp_resume_value(PyTaskletObject *t);
+/* Work left by a tasklet that ended: its stack and last reference can only go once we are
+ * off its stack. Runs at every resume point. */
+void slp_after_switch_slow(slp_thread *ts);
+static inline void slp_after_switch(slp_thread *ts)
+{
+    if (ts->dead_stack || ts->dead_tasklet) slp_after_switch_slow(ts);
+}
+typedef void (*slp_native_entry_fn)(void *);
+slp_native_entry_fn slp_native_entry_point(void);
+/* The tasklet run by the current OS thread with its state, called by every entry point. */
+#define SLP_TS() slp_thread_get()
+/* First step of hosted tasklet t: hands the prepared call over (new references) and marks
+ * it started; returns 1, or 0 if t had already started. */
+int slp_hosted_begin(PyTaskletObject *t, PyObject **func, PyObject **args, PyObject **kwargs);
+/* A hosted tasklet finished with result (NULL: exception set). Called by the host. */
+void slp_hosted_end(PyTaskletObject *t, PyObject *result);
+void slp_run_on_host(slp_thread *ts, void (*fn)(void *), void *arg);
+/* Remove t from its channel queue (adjusts balance); returns the reference the queue held. */
+void slp_channel_remove(PyChannelObject *ch, PyTaskletObject *t);
+int slp_throw(PyTaskletObject *t, PyObject *bomb, int pending, int is_kill);
+int slp_is_paused(PyTaskletObject *t);
+
+/* ---- bomb.c ---- */
+PyObject *slp_make_bomb(PyObject *type, PyObject *value, PyObject *tb); /* borrows */
+PyObject *slp_bomb_from_error(void);   /* fetches the error indicator into a new bomb */
+PyObject *slp_bomb_explode(PyObject *bomb); /* steals bomb, sets the error, returns NULL */
+/* Validate (exc, val, tb) with throw()/send_throw() rules; returns a new bomb or NULL. */
+PyObject *slp_bomb_from_throw_args(PyObject *exc, PyObject *val, PyObject *tb);
+/* klass(*args) as a bomb; args: tuple or single object. who: "tasklet.raise_exception" or
+ * "channel.send_exception" for the error message. */
+PyObject *slp_bomb_from_class_args(PyObject *klass, PyObject *args, const char *who);
+
+/* ---- callbacks.c ---- */
+void slp_call_schedule_callback_slow(slp_thread *ts, PyTaskletObject *prev, PyTaskletObject *next);
+static inline void slp_call_schedule_callback(slp_thread *ts, PyTaskletObject *prev, PyTaskletObject *next)
+{
+    if (ts->schedule_fastcb || ts->schedule_cb) slp_call_schedule_callback_slow(ts, prev, next);
+}
+void slp_call_channel_callback(slp_thread *ts, PyChannelObject *ch, PyTaskletObject *t, int sending, int willblock);
+
+/* ---- watchdog.c ---- */
+/* Poll the watchdog at an interruption point of a native tasklet. Returns 0, or -1 with an
+ * exception set if the tasklet was resumed with one. */
+int slp_watchdog_poll_slow(slp_thread *ts);
+static inline int slp_watchdog_poll(slp_thread *ts) { return ts->wd.owner ? slp_watchdog_poll_slow(ts) : 0; }
+/* A switch happened: restart the time slice (not for totaltimeout). */
+static inline void slp_watchdog_switched(slp_thread *ts) {
+    if (ts->wd.owner && !(ts->wd.flags & PY_WATCHDOG_TOTALTIMEOUT)) ts->wd.slice_start = slp_now_us();
+}
+/* Soft interrupt: if the current tasklet has a pending soft irq, return the watchdog that
+ * must run instead of `intended` (and clear the mark), else intended. */
+PyTaskletObject *slp_watchdog_divert(slp_thread *ts, PyTaskletObject *intended);
+void slp_watchdog_rearm(slp_thread *ts);
+
+/* ---- outside.c ---- */
+/* Make the thread "inside" if it is not (creating a temporary main tasklet). Returns 1 if it
+ * did so: the caller must call slp_leave_temp_main afterwards. */
+int slp_enter_temp_main(slp_thread *ts);
+void slp_leave_temp_main(slp_thread *ts);
+
+/* The thread that owns t, or NULL if it is orphaned (its thread ended). */
+static inline slp_thread *slp_owner(PyTaskletObject *t) { return t->ts && !t->ts->dead ? t->ts : NULL; }
+
+/* Switching functions called "outside" (no main tasklet) run inside a temporary main. */
+#define SLP_ENTER(ts) int slp_tmp_main_ = slp_enter_temp_main(ts)
+#define SLP_LEAVE(ts) do { if (slp_tmp_main_) slp_leave_temp_main(ts); } while (0)
+
+#define SLP_RETURN_ERR(exc, msg, rv) do { PyErr_SetString((exc), (msg)); return (rv); } while (0)
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,121 @@
+/* watchdog.c - stackless.run() / PyStackless_RunWatchdog[Ex] and preemption (API.md 5.2,
+ * STATES.md 4.4-4.5, NODE.md 4). One tick is one microsecond. Native tasklets and the main
+ * tasklet are interrupted when they next call the C API (slp_watchdog_poll at every entry
+ * point); hosted tasklets are polled by their host at each yield. */
+#include "slp_internal.h"
+#include <stdlib.h>
+
+static int slp_wd_push(slp_thread *ts, PyTaskletObject *t)
+{
+    if (ts->wd.depth == ts->wd.cap) {
+        int cap = ts->wd.cap ? ts->wd.cap * 2 : 8;
+        PyTaskletObject **s = (PyTaskletObject **)realloc(ts->wd.stack, (size_t)cap * sizeof *s);
+        if (!s) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        ts->wd.stack = s;
+        ts->wd.cap = cap;
+    }
+    ts->wd.stack[ts->wd.depth++] = (PyTaskletObject *)Py_NewRef((PyObject *)t);
+    return 0;
+}
+
+/* The watchdog t was resumed: pop it and every deeper watchdog above it; deeper ones that
+ * are not scheduled go back into the run queue. */
+static void slp_wd_pop(slp_thread *ts, PyTaskletObject *t)
+{
+    int i = ts->wd.depth;
+    while (i > 0 && ts->wd.stack[i - 1] != t) i--;
+    if (i == 0) return;   /* not on the stack (already popped) */
+    while (ts->wd.depth >= i) {
+        PyTaskletObject *w = ts->wd.stack[--ts->wd.depth];
+        if (w != t && slp_tasklet_alive(w) && !w->in_runq && !w->blocked) slp_runq_append(ts, w);
+        Py_DECREF(w);
+    }
+}
+
+PyObject *PyStackless_RunWatchdogEx(long timeout, int flags)
+{
+    slp_thread *ts = slp_thread_get();
+    PyObject *r;
+    if (flags < 0 || flags > 255) SLP_RETURN_ERR(PyExc_ValueError, "flags must be in [0..255]", NULL);
+    if (slp_watchdog_poll(ts)) return NULL;
+    {
+        SLP_ENTER(ts);
+        PyTaskletObject *cur = ts->current, *next = cur->next;
+        slp_watchdog_state saved = ts->wd;
+        int owns = 0;
+        if (next == cur) {   /* nothing else runnable */
+            SLP_LEAVE(ts);
+            return Py_NewRef(Py_None);
+        }
+        if (ts->switch_trap) {
+            SLP_LEAVE(ts);
+            SLP_RETURN_ERR(PyExc_RuntimeError, "switch_trap", NULL);
+        }
+        if (slp_check_can_switch(ts, 0) || slp_wd_push(ts, cur)) {
+            SLP_LEAVE(ts);
+            return NULL;
+        }
+        if (timeout > 0 && !ts->wd.owner) {
+            owns = 1;
+            ts->wd.owner = cur;
+            ts->wd.timeout_us = timeout;
+            ts->wd.flags = flags;
+            ts->wd.slice_start = slp_now_us();
+            slp_update_fast(ts);
+        }
+        slp_runq_unlink(ts, cur);
+        Py_DECREF(cur);   /* held by the watchdog stack while it waits */
+        Py_SETREF(cur->tempval, Py_NewRef(Py_None));
+        r = slp_transfer(ts, cur, next);
+        slp_wd_pop(ts, cur);
+        if (owns) {
+            ts->wd.owner = saved.owner;
+            ts->wd.timeout_us = saved.timeout_us;
+            ts->wd.flags = saved.flags;
+            ts->wd.slice_start = saved.slice_start;
+            slp_update_fast(ts);
+        }
+        SLP_LEAVE(ts);
+    }
+    return r;
+}
+
+PyObject *PyStackless_RunWatchdog(long timeout) { return PyStackless_RunWatchdogEx(timeout, 0); }
+
+void slp_watchdog_rearm(slp_thread *ts)
+{
+    if (ts->wd.owner) ts->wd.slice_start = slp_now_us() - ts->wd.timeout_us;
+}
+
+int slp_watchdog_poll_slow(slp_thread *ts)
+{
+    PyTaskletObject *cur, *w;
+    PyObject *r;
+    int64_t now;
+    cur = ts->current;
+    w = ts->wd.owner;
+    if (!cur || cur == w || ts->in_callback) return 0;
+    now = slp_now_us();
+    if (now - ts->wd.slice_start < ts->wd.timeout_us) return 0;
+    ts->wd.slice_start = now;
+    /* Deferral (API.md 5.2): soft mode, atomic, callbacks, switch_trap, or a nested call on
+     * the host stack. A native tasklet's own stack is not "nesting" here (NODE.md 3.5). */
+    if ((ts->wd.flags & PY_WATCHDOG_SOFT) || cur->atomic || ts->switch_trap || ts->host_nested ||
+        cur->kind == SLP_KIND_HOSTED) {
+        cur->pending_irq = 1;
+        return 0;
+    }
+    cur->pending_irq = 0;
+    /* Hard interrupt: the victim is paused, the interrupt watchdog runs and returns it. */
+    Py_SETREF(w->tempval, Py_NewRef((PyObject *)cur));
+    slp_runq_unlink(ts, cur);
+    if (!w->in_runq && !w->blocked) slp_runq_append(ts, w);
+    r = slp_transfer(ts, cur, w);
+    Py_DECREF(cur);   /* the run queue's reference (the tasklet is held by its owner) */
+    if (!r) return -1;
+    Py_DECREF(r);
+    return 0;
+}

@@ -1,0 +1,381 @@
+/* test_hosted.c - hosted tasklets (the mechanism the Node binding uses for generator
+ * tasklets), driven here by C state machines through the host hooks of slp_internal.h:
+ * soft switching with the _nr calls and Py_UnwindToken, rendezvous between hosted, native
+ * and main tasklets on the same channels, exception routing, the "cannot block" rule, and
+ * calls that native tasklets make on the host stack. */
+#include "harness.h"
+#include "slp_internal.h"
+#include <pthread.h>
+
+/* A hosted callable: a C step function standing in for a JS generator. step() is called
+ * with the value the last operation produced (NULL + exception if it raised) and returns
+ * Py_UnwindToken after a switching _nr call, or sets st->done with the final result. */
+typedef struct hstate hstate;
+typedef PyObject *(*hstep_fn)(hstate *st, PyObject *resume);
+struct hstate {
+    hstep_fn fn;
+    int pc;
+    long n, i;
+    PyObject *arg;
+    int done;
+    PyObject *result;
+};
+
+typedef struct {
+    PyObject_HEAD
+    hstep_fn fn;
+} HostedFnObject;
+
+static PyObject *hostedfn_call(PyObject *self, PyObject *args, PyObject *kw)
+{
+    PyErr_SetString(PyExc_RuntimeError, "hosted functions only run as tasklets in this test");
+    return NULL;
+}
+
+static PyTypeObject HostedFn_Type = {
+    PyVarObject_HEAD_INIT(&PyType_Type, 0)
+    .tp_name = "test.hostedfn",
+    .tp_basicsize = sizeof(HostedFnObject),
+    .tp_call = hostedfn_call,
+    .tp_flags = Py_TPFLAGS_SLP_HOSTED_CALL,
+    .tp_base = &PyBaseObject_Type,
+};
+
+static PyObject *hosted_fn(hstep_fn fn)
+{
+    HostedFnObject *o = (HostedFnObject *)PyType_GenericAlloc(&HostedFn_Type, 0);
+    o->fn = fn;
+    return (PyObject *)o;
+}
+
+static int steps_taken;
+
+static void host_step(PyTaskletObject *t)
+{
+    hstate *st = (hstate *)t->host_data;
+    PyObject *resume, *func, *args, *kwargs;
+    steps_taken++;
+    if (slp_hosted_begin(t, &func, &args, &kwargs)) {
+        st = (hstate *)calloc(1, sizeof *st);
+        st->fn = ((HostedFnObject *)func)->fn;
+        if (PyTuple_GET_SIZE(args) > 0) st->arg = Py_NewRef(PyTuple_GET_ITEM(args, 0));
+        t->host_data = st;
+        Py_DECREF(func); Py_DECREF(args); Py_XDECREF(kwargs);
+        resume = slp_resume_value(t);   /* a throw before the start explodes here */
+        if (resume) { Py_DECREF(resume); resume = Py_NewRef(Py_None); }
+    } else {
+        resume = slp_resume_value(t);
+    }
+    for (;;) {
+        PyObject *r = st->fn(st, resume);
+        Py_XDECREF(resume);
+        if (st->done) {
+            slp_hosted_end(t, st->result);
+            return;
+        }
+        if (STACKLESS_UNWINDING(r)) return;   /* switched away: resume later */
+        resume = r;   /* completed without switching: continue at once */
+    }
+}
+
+static void host_release(PyTaskletObject *t)
+{
+    hstate *st = (hstate *)t->host_data;
+    if (!st) return;
+    Py_XDECREF(st->arg);
+    free(st);
+    t->host_data = NULL;
+}
+
+static void install_hooks(void)
+{
+    slp_thread *ts = slp_thread_get();
+    ts->hooks.step = host_step;
+    ts->hooks.release = host_release;
+}
+
+#define DONE(st, v) do { (st)->done = 1; (st)->result = (v); return NULL; } while (0)
+/* unwrap the int result of an int _nr call into the generator protocol */
+static PyObject *nr_int(int r) { return r < 0 ? NULL : r == 1 ? (PyObject *)Py_UnwindToken : Py_NewRef(Py_None); }
+
+static PyChannelObject *ch;
+static char log_buf[512];
+static void logf_(const char *s) { strncat(log_buf, s, sizeof log_buf - strlen(log_buf) - 1); }
+
+/* ---- a hosted consumer receives from a native producer ------------------------------- */
+static PyObject *hosted_consumer(hstate *st, PyObject *resume)
+{
+    switch (st->pc) {
+    case 0:
+        st->pc = 1;
+        return PyChannel_Receive_nr(ch);
+    case 1:
+        if (!resume) DONE(st, NULL);
+        st->n += PyLong_AsLong(resume);
+        if (++st->i < 3) return PyChannel_Receive_nr(ch);
+        DONE(st, Py_NewRef(Py_None));
+    }
+    return NULL;
+}
+
+static long consumer_total;
+static PyObject *native_producer(PyObject *self, PyObject *args)
+{
+    long i;
+    for (i = 1; i <= 3; i++) {
+        PyObject *v = PyLong_FromLong(i * 10);
+        int r = PyChannel_Send(ch, v);
+        Py_DECREF(v);
+        if (r) return NULL;
+    }
+    Py_RETURN_NONE;
+}
+static PyMethodDef native_producer_def = {"producer", native_producer, METH_VARARGS, NULL};
+
+static hstate *last_state(PyTaskletObject *t) { return (hstate *)t->host_data; }
+
+static PyObject *body_hosted_native(PyObject *self, PyObject *noargs)
+{
+    PyObject *hf = hosted_fn(hosted_consumer), *nf = PyCFunction_New(&native_producer_def, NULL);
+    PyObject *empty = PyTuple_New(0), *r;
+    PyTaskletObject *h = PyTasklet_New(NULL, hf), *n = PyTasklet_New(NULL, nf);
+    ch = PyChannel_New(NULL);
+    CHECK_EQ_INT(PyTasklet_Setup(h, empty, NULL), 0);
+    CHECK_EQ_INT(PyTasklet_Setup(n, empty, NULL), 0);
+    CHECK_EQ_INT(PyTasklet_GetNestingLevel(h), 0);
+    steps_taken = 0;
+    r = PyStackless_RunWatchdog(0);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+    CHECK(!PyTasklet_Alive(h));
+    CHECK(!PyTasklet_Alive(n));
+    CHECK(steps_taken >= 3);   /* it was resumed once per value that made it wait */
+    CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
+    consumer_total = 0;
+    Py_DECREF(h); Py_DECREF(n); Py_DECREF(hf); Py_DECREF(nf); Py_DECREF(empty); Py_DECREF(ch);
+    Py_RETURN_NONE;
+}
+
+/* The consumer's sum is checked through a second consumer that reports it on a channel. */
+static PyChannelObject *report;
+static PyObject *hosted_summer(hstate *st, PyObject *resume)
+{
+    switch (st->pc) {
+    case 0:
+        st->pc = 1;
+        return PyChannel_Receive_nr(ch);
+    case 1:
+        if (!resume) DONE(st, NULL);
+        st->n += PyLong_AsLong(resume);
+        if (++st->i < 3) return PyChannel_Receive_nr(ch);
+        st->pc = 2;
+        {
+            PyObject *v = PyLong_FromLong(st->n);
+            int r = PyChannel_Send_nr(report, v);   /* main waits: hand-over switches to it */
+            Py_DECREF(v);
+            return nr_int(r);
+        }
+    case 2:
+        DONE(st, resume ? Py_NewRef(Py_None) : NULL);
+    }
+    return NULL;
+}
+
+static void test_hosted_consumer_native_producer(void)
+{
+    static PyMethodDef def = {"body", body_hosted_native, METH_NOARGS, NULL};
+    PyObject *r = PyStackless_CallCMethod_Main(&def, NULL, NULL);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+}
+
+static PyObject *body_sum(PyObject *self, PyObject *noargs)
+{
+    PyObject *hf = hosted_fn(hosted_summer), *nf = PyCFunction_New(&native_producer_def, NULL);
+    PyObject *empty = PyTuple_New(0), *v;
+    PyTaskletObject *h = PyTasklet_New(NULL, hf), *n = PyTasklet_New(NULL, nf);
+    ch = PyChannel_New(NULL);
+    report = PyChannel_New(NULL);
+    PyTasklet_Setup(h, empty, NULL);
+    PyTasklet_Setup(n, empty, NULL);
+    v = PyChannel_Receive(report);   /* main blocks; hosted and native run nested */
+    CHECK(v && PyLong_AsLong(v) == 60);
+    Py_XDECREF(v);
+    v = PyStackless_RunWatchdog(0);
+    Py_XDECREF(v);
+    CHECK(!PyTasklet_Alive(h));
+    Py_DECREF(h); Py_DECREF(n); Py_DECREF(hf); Py_DECREF(nf); Py_DECREF(empty);
+    Py_DECREF(ch); Py_DECREF(report);
+    Py_RETURN_NONE;
+}
+
+static void test_main_receives_from_hosted(void)
+{
+    static PyMethodDef def = {"body", body_sum, METH_NOARGS, NULL};
+    PyObject *r = PyStackless_CallCMethod_Main(&def, NULL, NULL);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+}
+
+/* ---- hosted round robin with schedule_nr, interleaved with a native tasklet ----------- */
+static PyObject *hosted_rr(hstate *st, PyObject *resume)
+{
+    char buf[8];
+    if (!resume) DONE(st, NULL);
+    if (st->i == 3) DONE(st, Py_NewRef(Py_None));
+    snprintf(buf, sizeof buf, "%c%ld", (char)PyLong_AsLong(st->arg), st->i++);
+    logf_(buf);
+    return PyStackless_Schedule_nr(Py_None, 0);
+}
+
+static PyObject *native_rr(PyObject *self, PyObject *args)
+{
+    int i;
+    char buf[8];
+    for (i = 0; i < 3; i++) {
+        PyObject *r;
+        snprintf(buf, sizeof buf, "n%d", i);
+        logf_(buf);
+        r = PyStackless_Schedule(Py_None, 0);
+        if (!r) return NULL;
+        Py_DECREF(r);
+    }
+    Py_RETURN_NONE;
+}
+static PyMethodDef native_rr_def = {"nrr", native_rr, METH_VARARGS, NULL};
+
+static PyObject *body_rr(PyObject *self, PyObject *noargs)
+{
+    PyObject *hf = hosted_fn(hosted_rr), *nf = PyCFunction_New(&native_rr_def, NULL), *r;
+    PyObject *aa = Py_BuildValue("(i)", 'a'), *bb = Py_BuildValue("(i)", 'b'), *empty = PyTuple_New(0);
+    PyTaskletObject *a = PyTasklet_New(NULL, hf), *b = PyTasklet_New(NULL, hf), *n = PyTasklet_New(NULL, nf);
+    log_buf[0] = 0;
+    PyTasklet_Setup(a, aa, NULL);
+    PyTasklet_Setup(n, empty, NULL);
+    PyTasklet_Setup(b, bb, NULL);
+    r = PyStackless_RunWatchdog(0);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+    CHECK(strcmp(log_buf, "a0n0b0a1n1b1a2n2b2") == 0);
+    if (strcmp(log_buf, "a0n0b0a1n1b1a2n2b2") != 0) fprintf(stderr, "  log: %s\n", log_buf);
+    Py_DECREF(a); Py_DECREF(b); Py_DECREF(n); Py_DECREF(hf); Py_DECREF(nf);
+    Py_DECREF(aa); Py_DECREF(bb); Py_DECREF(empty);
+    Py_RETURN_NONE;
+}
+
+static void test_round_robin_mixed_kinds(void)
+{
+    static PyMethodDef def = {"body", body_rr, METH_NOARGS, NULL};
+    PyObject *r = PyStackless_CallCMethod_Main(&def, NULL, NULL);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+}
+
+/* ---- errors ------------------------------------------------------------------------- */
+static PyObject *hosted_raiser(hstate *st, PyObject *resume)
+{
+    PyErr_SetString(PyExc_ValueError, "from a hosted tasklet");
+    DONE(st, NULL);
+}
+
+static PyObject *hosted_plain_block(hstate *st, PyObject *resume)
+{
+    PyObject *r;
+    if (st->pc == 0) {
+        st->pc = 1;
+        r = PyChannel_Receive(ch);   /* not _nr: a hosted tasklet cannot block here */
+        if (r) DONE(st, r);
+        CHECK(PyErr_ExceptionMatches(PyExc_RuntimeError));
+        PyErr_Clear();
+        DONE(st, Py_NewRef(Py_None));
+    }
+    DONE(st, Py_NewRef(Py_None));
+}
+
+static PyObject *body_errors(PyObject *self, PyObject *noargs)
+{
+    PyObject *f1 = hosted_fn(hosted_raiser), *f2 = hosted_fn(hosted_plain_block), *empty = PyTuple_New(0), *r;
+    PyTaskletObject *a = PyTasklet_New(NULL, f1), *b = PyTasklet_New(NULL, f2);
+    ch = PyChannel_New(NULL);
+    PyTasklet_Setup(a, empty, NULL);
+    r = PyStackless_Schedule(Py_None, 0);   /* a raises; the exception comes to main here */
+    CHECK(r == NULL);
+    CHECK_ERR(PyExc_ValueError, "from a hosted tasklet");
+    PyTasklet_Setup(b, empty, NULL);
+    r = PyStackless_Schedule(Py_None, 0);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+    CHECK(!PyTasklet_Alive(b));
+    CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
+    Py_DECREF(a); Py_DECREF(b); Py_DECREF(f1); Py_DECREF(f2); Py_DECREF(empty); Py_DECREF(ch);
+    Py_RETURN_NONE;
+}
+
+static void test_hosted_errors(void)
+{
+    static PyMethodDef def = {"body", body_errors, METH_NOARGS, NULL};
+    PyObject *r = PyStackless_CallCMethod_Main(&def, NULL, NULL);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+}
+
+/* ---- calls made on the host stack for a native tasklet ------------------------------- */
+static const void *host_lo;
+static size_t host_size;
+static int host_call_on_host_stack, host_call_ran;
+
+static void on_host(void *arg)
+{
+    char probe;
+    host_call_ran++;
+    host_call_on_host_stack = (const char *)&probe >= (const char *)host_lo &&
+                              (const char *)&probe < (const char *)host_lo + host_size;
+    *(long *)arg += 1;
+}
+
+static PyObject *native_calls_host(PyObject *self, PyObject *args)
+{
+    long counter = 41;
+    char probe;
+    CHECK(!((const char *)&probe >= (const char *)host_lo &&
+            (const char *)&probe < (const char *)host_lo + host_size));   /* we are on our own stack */
+    slp_run_on_host(slp_thread_get(), on_host, &counter);
+    CHECK_EQ_INT(counter, 42);
+    Py_RETURN_NONE;
+}
+static PyMethodDef native_calls_host_def = {"nch", native_calls_host, METH_VARARGS, NULL};
+
+static PyObject *body_host_call(PyObject *self, PyObject *noargs)
+{
+    PyObject *nf = PyCFunction_New(&native_calls_host_def, NULL), *empty = PyTuple_New(0), *r;
+    PyTaskletObject *n = PyTasklet_New(NULL, nf);
+    slp_stack_thread_bounds(&host_lo, &host_size);
+    PyTasklet_Setup(n, empty, NULL);
+    r = PyStackless_RunWatchdog(0);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+    CHECK_EQ_INT(host_call_ran, 1);
+    CHECK(host_call_on_host_stack);
+    Py_DECREF(n); Py_DECREF(nf); Py_DECREF(empty);
+    Py_RETURN_NONE;
+}
+
+static void test_native_call_runs_on_host_stack(void)
+{
+    static PyMethodDef def = {"body", body_host_call, METH_NOARGS, NULL};
+    PyObject *r = PyStackless_CallCMethod_Main(&def, NULL, NULL);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+}
+
+int main(void)
+{
+    install_hooks();
+    TEST(test_hosted_consumer_native_producer);
+    TEST(test_main_receives_from_hosted);
+    TEST(test_round_robin_mixed_kinds);
+    TEST(test_hosted_errors);
+    TEST(test_native_call_runs_on_host_stack);
+    (void)last_state;
+    return TEST_SUMMARY();
+}

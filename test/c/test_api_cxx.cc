@@ -31,6 +31,9 @@ static PyObject *body(PyObject *, PyObject *)
     PyObject *r = PyChannel_Receive(ch);
     EXPECT(r && PyLong_AsLong(r) == 42);
     Py_XDECREF(r);
+    r = PyStackless_RunWatchdog(0);   // let the doubler return from its send and finish
+    EXPECT(r == Py_None && !PyTasklet_Alive(t));
+    Py_XDECREF(r);
     Py_DECREF(v); Py_DECREF(empty); Py_DECREF(f); Py_DECREF(t); Py_DECREF(ch);
     Py_RETURN_NONE;
 }

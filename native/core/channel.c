@@ -22,6 +22,19 @@ static void slp_channel_append(PyChannelObject *ch, PyTaskletObject *t, int dir)
     ch->balance += dir;
 }
 
+/* Put t (whose reference the queue takes over) back at the head, waiting in direction dir. */
+static void slp_channel_insert_head(PyChannelObject *ch, PyTaskletObject *t, int dir)
+{
+    t->prev = NULL;
+    t->next = ch->head;
+    if (ch->head) ch->head->prev = t;
+    else ch->tail = t;
+    ch->head = t;
+    t->blocked = (signed char)dir;
+    t->chan = ch;
+    ch->balance += dir;
+}
+
 void slp_channel_remove(PyChannelObject *ch, PyTaskletObject *t)
 {
     if (t->prev) t->prev->next = t->next;
@@ -90,12 +103,24 @@ static PyObject *slp_channel_transfer(slp_thread *ts, PyChannelObject *ch, int d
         if (ts->switch_trap) SLP_RETURN_ERR(PyExc_RuntimeError, "switch_trap", NULL);
     }
     slp_channel_remove(ch, partner);   /* its reference is ours now */
+    ts->last_partner = partner;
     if (dir > 0) {
-        Py_SETREF(partner->tempval, Py_NewRef(value));
+        PyObject *v = Py_NewRef(value);
+        if (ts->hooks.materialize && slp_on_host(ts, cur) && !slp_on_host(ts, partner) &&
+            !(v = ts->hooks.materialize(v, cur))) {
+            slp_channel_insert_head(ch, partner, -dir);   /* undo: nothing happened */
+            return NULL;
+        }
+        Py_SETREF(partner->tempval, v);
         result = Py_NewRef(Py_None);
     } else {
-        result = partner->tempval;
-        partner->tempval = Py_NewRef(Py_None);
+        result = Py_NewRef(partner->tempval);
+        if (ts->hooks.materialize && slp_on_host(ts, partner) && !slp_on_host(ts, cur) &&
+            !(result = ts->hooks.materialize(result, partner))) {
+            slp_channel_insert_head(ch, partner, -dir);   /* undo: the sender still waits */
+            return NULL;
+        }
+        Py_SETREF(partner->tempval, Py_NewRef(Py_None));
     }
     if (ch->schedule_all) {
         slp_runq_append(ts, partner);
@@ -183,7 +208,7 @@ static inline PyObject *slp_channel_fast(slp_thread *ts, PyChannelObject *ch, in
             ts->current = partner;
             return slp_fast_switch(ts, cur, partner);
         }
-        if (ch->preference == 1) return NULL;
+        if (ch->preference == 1 || partner->kind != SLP_KIND_NATIVE) return NULL;
         *handled = 1;
         slp_channel_remove(ch, partner);
         r = partner->tempval;

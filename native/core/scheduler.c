@@ -123,22 +123,24 @@ static void slp_serve_host_call(slp_thread *ts)
     slp_after_switch(ts);
 }
 
+void slp_host_step(slp_thread *ts)
+{
+    PyTaskletObject *t = ts->current;
+    void *target = slp_native_target(t);
+    slp_ctx_switch(&ts->host_sp, target, t->stack->lo, t->stack->size);
+    slp_after_switch(ts);
+    while (ts->host_call.fn) slp_serve_host_call(ts);
+}
+
 /* The host loop: runs on the host stack for the main tasklet `self` (which is not current)
  * until self is current again. */
 static void slp_host_loop(slp_thread *ts, PyTaskletObject *self)
 {
     for (;;) {
-        PyTaskletObject *t;
-        if (ts->host_call.fn) {
-            slp_serve_host_call(ts);
-            continue;
-        }
-        t = ts->current;
+        PyTaskletObject *t = ts->current;
         if (t == self) return;
         if (t->kind == SLP_KIND_NATIVE) {
-            void *target = slp_native_target(t);
-            slp_ctx_switch(&ts->host_sp, target, t->stack->lo, t->stack->size);
-            slp_after_switch(ts);
+            slp_host_step(ts);
         } else if (t->kind == SLP_KIND_HOSTED && ts->hooks.step) {
             ts->hooks.step(t);
             slp_after_switch(ts);
@@ -201,6 +203,7 @@ PyObject *slp_transfer(slp_thread *ts, PyTaskletObject *prev, PyTaskletObject *n
         slp_after_switch(ts);
         break;
     default:   /* main, on the host stack */
+        if (ts->main_hosted) return (PyObject *)Py_UnwindToken;
         slp_host_loop(ts, prev);
         break;
     }
@@ -216,7 +219,7 @@ int slp_check_can_switch(slp_thread *ts, int may_unwind)
         SLP_RETURN_ERR(PyExc_RuntimeError,
                        "cannot switch tasklets inside a call that a native tasklet made on the "
                        "scheduler's stack: return from the call first", -1);
-    if (cur && cur->kind == SLP_KIND_HOSTED && !may_unwind) {
+    if (cur && slp_on_host(ts, cur) && cur->kind != SLP_KIND_MAIN && !may_unwind) {
         if (ts->hooks.cannot_block) ts->hooks.cannot_block(cur);
         else PyErr_SetString(PyExc_RuntimeError,
                              "this tasklet runs on the scheduler's stack and cannot block here: "

@@ -83,6 +83,11 @@ typedef struct slp_host_hooks {
     void (*cannot_block)(PyTaskletObject *t);
     /* A tasklet of the process main thread ended with SystemExit(code). */
     void (*system_exit)(PyObject *exc_value);
+    /* A value v that hosted tasklet `owner` handed over (its own representation, e.g. a
+     * marker meaning "the JS value in owner's slot") goes to a tasklet that is not hosted:
+     * return the real object (new reference; steals v) or NULL with an exception. NULL
+     * hook: no conversion. */
+    PyObject *(*materialize)(PyObject *v, PyTaskletObject *owner);
 } slp_host_hooks;
 
 /* Watchdog (run()) bookkeeping of one thread (STATES.md section 4.4). */
@@ -106,6 +111,12 @@ struct slp_thread {
     void *host_sp;             /* saved host stack pointer while a native tasklet runs */
     slp_host_call host_call;   /* pending request from a native tasklet, fn == NULL if none */
     int handover;              /* the next transfer is a preference-driven channel hand-over */
+    int main_hosted;           /* the main tasklet is driven by a host trampoline (Node): when
+                                  it blocks, the switching call returns Py_UnwindToken and the
+                                  host runs the others (slp_host_step for native ones) until
+                                  main is current again, instead of the C host loop */
+    PyTaskletObject *last_partner; /* the partner of this thread's latest channel transfer
+                                      (borrowed; for hosts that keep values on their side) */
     slp_stack *dead_stack;     /* stack of a native tasklet that just ended, freed after the switch */
     PyTaskletObject *dead_tasklet; /* its last reference, dropped after the switch */
     PyTaskletObject *cstate;   /* started native tasklets (they own C state), newest first */
@@ -199,6 +210,15 @@ int slp_hosted_begin(PyTaskletObject *t, PyObject **func, PyObject **args, PyObj
 /* A hosted tasklet finished with result (NULL: exception set). Called by the host. */
 void slp_hosted_end(PyTaskletObject *t, PyObject *result);
 void slp_run_on_host(slp_thread *ts, void (*fn)(void *), void *arg);
+/* Host side, with a native tasklet current: run it (and any others it switches to directly)
+ * until control comes back to the host stack, serving calls native tasklets make on the
+ * host stack on the way. Returns with a hosted tasklet or the main tasklet current. */
+void slp_host_step(slp_thread *ts);
+/* Is t driven on the host stack (hosted, or the main tasklet under a host trampoline)? */
+static inline int slp_on_host(slp_thread *ts, PyTaskletObject *t)
+{
+    return t->kind == SLP_KIND_HOSTED || (t->kind == SLP_KIND_MAIN && ts->main_hosted);
+}
 /* Remove t from its channel queue (adjusts balance); returns the reference the queue held. */
 void slp_channel_remove(PyChannelObject *ch, PyTaskletObject *t);
 int slp_throw(PyTaskletObject *t, PyObject *bomb, int pending, int is_kill);

@@ -368,9 +368,132 @@ static void test_native_call_runs_on_host_stack(void)
     Py_XDECREF(r);
 }
 
+/* ---- the main tasklet under a host trampoline (how Node drives it) --------------------- */
+/* A marker stands for a value the host keeps on its side (a JS value in a slot); the core
+ * hands markers between hosted tasklets untouched and asks the host to materialize one that
+ * reaches a native tasklet. */
+typedef struct { PyObject_HEAD long slot; } MarkerObject;
+static PyTypeObject Marker_Type = {
+    PyVarObject_HEAD_INIT(&PyType_Type, 0)
+    .tp_name = "test.marker",
+    .tp_basicsize = sizeof(MarkerObject),
+    .tp_base = &PyBaseObject_Type,
+};
+static long host_slots[8];
+static int materialized;
+
+static PyObject *marker(long slot, long value)
+{
+    MarkerObject *m = (MarkerObject *)PyType_GenericAlloc(&Marker_Type, 0);
+    host_slots[slot] = value;
+    m->slot = slot;
+    return (PyObject *)m;
+}
+
+static PyObject *host_materialize(PyObject *v, PyTaskletObject *owner)
+{
+    CHECK(owner && owner->kind == SLP_KIND_HOSTED);
+    PyObject *r;
+    if (!Py_IS_TYPE(v, &Marker_Type)) return v;
+    materialized++;
+    r = PyLong_FromLong(host_slots[((MarkerObject *)v)->slot]);
+    Py_DECREF(v);
+    return r;
+}
+
+/* What the JS trampoline does after a switching call of main returned Py_UnwindToken. */
+static PyObject *host_trampoline(slp_thread *ts)
+{
+    while (ts->current != ts->main) {
+        if (ts->current->kind == SLP_KIND_NATIVE) slp_host_step(ts);
+        else host_step(ts->current);
+    }
+    return slp_resume_value(ts->main);
+}
+
+static PyObject *hosted_marker_sender(hstate *st, PyObject *resume)
+{
+    if (!resume) DONE(st, NULL);
+    if (st->i == 2) DONE(st, Py_NewRef(Py_None));
+    {
+        PyObject *m = marker(st->i, 100 + st->i);
+        int r;
+        st->i++;
+        r = PyChannel_Send_nr(ch, m);
+        Py_DECREF(m);
+        return nr_int(r);
+    }
+}
+
+static long native_sum;
+static PyObject *native_summer(PyObject *self, PyObject *args)
+{
+    int i;
+    for (i = 0; i < 2; i++) {
+        PyObject *v = PyChannel_Receive(ch);
+        if (!v) return NULL;
+        CHECK(PyLong_Check(v));   /* materialized, never a marker */
+        native_sum += PyLong_Check(v) ? PyLong_AsLong(v) : 0;
+        Py_DECREF(v);
+    }
+    {
+        PyObject *total = PyLong_FromLong(native_sum);
+        int r = PyChannel_Send(report, total);
+        Py_DECREF(total);
+        if (r) return NULL;
+    }
+    Py_RETURN_NONE;
+}
+static PyMethodDef native_summer_def = {"summer", native_summer, METH_VARARGS, NULL};
+
+static PyObject *body_main_hosted(PyObject *self, PyObject *noargs)
+{
+    slp_thread *ts = slp_thread_get();
+    PyObject *hf = hosted_fn(hosted_marker_sender), *nf = PyCFunction_New(&native_summer_def, NULL);
+    PyObject *empty = PyTuple_New(0), *v;
+    PyTaskletObject *h = PyTasklet_New(NULL, hf), *n = PyTasklet_New(NULL, nf);
+    ch = PyChannel_New(NULL);
+    report = PyChannel_New(NULL);
+    ts->main_hosted = 1;
+    ts->hooks.materialize = host_materialize;
+    materialized = 0;
+    native_sum = 0;
+    PyTasklet_Setup(n, empty, NULL);
+    PyTasklet_Setup(h, empty, NULL);
+    v = PyChannel_Receive_nr(report);   /* main blocks: the call unwinds to the host */
+    CHECK(STACKLESS_UNWINDING(v));
+    if (STACKLESS_UNWINDING(v)) v = host_trampoline(ts);
+    CHECK(v && PyLong_AsLong(v) == 201);
+    CHECK_EQ_INT(materialized, 2);
+    CHECK(ts->last_partner == ts->main || ts->last_partner == n);
+    Py_XDECREF(v);
+    v = PyStackless_Schedule_nr(Py_None, 0);   /* let both finish */
+    while (STACKLESS_UNWINDING(v) || (v && ts->runcount > 1)) {
+        if (STACKLESS_UNWINDING(v)) v = host_trampoline(ts);
+        Py_XDECREF(v);
+        v = ts->runcount > 1 ? PyStackless_Schedule_nr(Py_None, 0) : Py_NewRef(Py_None);
+    }
+    Py_XDECREF(v);
+    CHECK(!PyTasklet_Alive(h) && !PyTasklet_Alive(n));
+    ts->main_hosted = 0;
+    ts->hooks.materialize = NULL;
+    Py_DECREF(h); Py_DECREF(n); Py_DECREF(hf); Py_DECREF(nf); Py_DECREF(empty);
+    Py_DECREF(ch); Py_DECREF(report);
+    Py_RETURN_NONE;
+}
+
+static void test_main_under_host_trampoline(void)
+{
+    static PyMethodDef def = {"body", body_main_hosted, METH_NOARGS, NULL};
+    PyObject *r = PyStackless_CallCMethod_Main(&def, NULL, NULL);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+}
+
 int main(void)
 {
     install_hooks();
+    TEST(test_main_under_host_trampoline);
     TEST(test_hosted_consumer_native_producer);
     TEST(test_main_receives_from_hosted);
     TEST(test_round_robin_mixed_kinds);

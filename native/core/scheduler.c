@@ -203,7 +203,9 @@ PyObject *slp_transfer(slp_thread *ts, PyTaskletObject *prev, PyTaskletObject *n
         slp_after_switch(ts);
         break;
     default:   /* main, on the host stack */
-        if (ts->main_hosted) return (PyObject *)Py_UnwindToken;
+        /* Under a host trampoline an _nr call unwinds to it; a plain call (C code running in
+         * main) blocks here, running the others from the C host loop. */
+        if (ts->main_hosted && ts->may_unwind) return (PyObject *)Py_UnwindToken;
         slp_host_loop(ts, prev);
         break;
     }
@@ -219,7 +221,8 @@ int slp_check_can_switch(slp_thread *ts, int may_unwind)
         SLP_RETURN_ERR(PyExc_RuntimeError,
                        "cannot switch tasklets inside a call that a native tasklet made on the "
                        "scheduler's stack: return from the call first", -1);
-    if (cur && slp_on_host(ts, cur) && cur->kind != SLP_KIND_MAIN && !may_unwind) {
+    ts->may_unwind = may_unwind;
+    if (cur && cur->kind == SLP_KIND_HOSTED && !may_unwind) {
         if (ts->hooks.cannot_block) ts->hooks.cannot_block(cur);
         else PyErr_SetString(PyExc_RuntimeError,
                              "this tasklet runs on the scheduler's stack and cannot block here: "
@@ -233,7 +236,7 @@ int slp_check_can_switch(slp_thread *ts, int may_unwind)
 
 PyTaskletObject *slp_wakeup_target(slp_thread *ts)
 {
-    if (ts->wd.depth) return ts->wd.stack[ts->wd.depth - 1];
+    if (ts->wd.depth) return ts->wd.stack[ts->wd.depth - 1].caller;
     return ts->main;
 }
 

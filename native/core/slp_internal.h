@@ -90,9 +90,18 @@ typedef struct slp_host_hooks {
     PyObject *(*materialize)(PyObject *v, PyTaskletObject *owner);
 } slp_host_hooks;
 
+/* One active run() call: its caller, and the timeout settings to restore if it owns them. */
+typedef struct slp_watchdog_frame {
+    PyTaskletObject *caller;   /* owned reference */
+    int owns;
+    PyTaskletObject *saved_owner;
+    int64_t saved_timeout_us, saved_slice_start;
+    int saved_flags;
+} slp_watchdog_frame;
+
 /* Watchdog (run()) bookkeeping of one thread (STATES.md section 4.4). */
 typedef struct slp_watchdog_state {
-    PyTaskletObject **stack;   /* callers of run(), innermost last; owned references */
+    slp_watchdog_frame *stack; /* active run() calls, innermost last */
     int depth, cap;
     PyTaskletObject *owner;    /* the interrupt watchdog (first timed run()), or NULL */
     int64_t timeout_us;        /* its budget in ticks (microseconds) */
@@ -115,6 +124,8 @@ struct slp_thread {
                                   it blocks, the switching call returns Py_UnwindToken and the
                                   host runs the others (slp_host_step for native ones) until
                                   main is current again, instead of the C host loop */
+    int may_unwind;            /* the switching call in progress is an _nr call (set by
+                                  slp_check_can_switch): only then may main unwind */
     PyTaskletObject *last_partner; /* the partner of this thread's latest channel transfer
                                       (borrowed; for hosts that keep values on their side) */
     slp_stack *dead_stack;     /* stack of a native tasklet that just ended, freed after the switch */
@@ -255,6 +266,13 @@ static inline void slp_watchdog_switched(slp_thread *ts) {
  * must run instead of `intended` (and clear the mark), else intended. */
 PyTaskletObject *slp_watchdog_divert(slp_thread *ts, PyTaskletObject *intended);
 void slp_watchdog_rearm(slp_thread *ts);
+/* run() in two halves, for a caller on the host stack that may unwind (main under a host
+ * trampoline, or a hosted tasklet): slp_watchdog_run_nr returns the result, NULL, or
+ * Py_UnwindToken; after an unwind the host runs the others until the caller is current
+ * again, then calls slp_watchdog_run_end(ts, caller, resume) with the caller's resume value
+ * (slp_resume_value), which pops the watchdog and returns run()'s result. */
+PyObject *slp_watchdog_run_nr(slp_thread *ts, long timeout, int flags);
+PyObject *slp_watchdog_run_end(slp_thread *ts, PyTaskletObject *caller, PyObject *resume);
 
 /* ---- outside.c ---- */
 /* Make the thread "inside" if it is not (creating a temporary main tasklet). Returns 1 if it

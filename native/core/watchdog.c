@@ -5,11 +5,13 @@
 #include "slp_internal.h"
 #include <stdlib.h>
 
-static int slp_wd_push(slp_thread *ts, PyTaskletObject *t)
+/* Push a frame for caller; it takes over the timeout if timeout > 0 and nobody owns it. */
+static int slp_wd_push(slp_thread *ts, PyTaskletObject *caller, long timeout, int flags)
 {
+    slp_watchdog_frame *f;
     if (ts->wd.depth == ts->wd.cap) {
         int cap = ts->wd.cap ? ts->wd.cap * 2 : 8;
-        PyTaskletObject **s = (PyTaskletObject **)realloc(ts->wd.stack, (size_t)cap * sizeof *s);
+        slp_watchdog_frame *s = (slp_watchdog_frame *)realloc(ts->wd.stack, (size_t)cap * sizeof *s);
         if (!s) {
             PyErr_NoMemory();
             return -1;
@@ -17,22 +19,75 @@ static int slp_wd_push(slp_thread *ts, PyTaskletObject *t)
         ts->wd.stack = s;
         ts->wd.cap = cap;
     }
-    ts->wd.stack[ts->wd.depth++] = (PyTaskletObject *)Py_NewRef((PyObject *)t);
+    f = &ts->wd.stack[ts->wd.depth++];
+    f->caller = (PyTaskletObject *)Py_NewRef((PyObject *)caller);
+    f->owns = timeout > 0 && !ts->wd.owner;
+    f->saved_owner = ts->wd.owner;
+    f->saved_timeout_us = ts->wd.timeout_us;
+    f->saved_flags = ts->wd.flags;
+    f->saved_slice_start = ts->wd.slice_start;
+    if (f->owns) {
+        ts->wd.owner = caller;
+        ts->wd.timeout_us = timeout;
+        ts->wd.flags = flags;
+        ts->wd.slice_start = slp_now_us();
+        slp_update_fast(ts);
+    }
     return 0;
 }
 
 /* The watchdog t was resumed: pop it and every deeper watchdog above it; deeper ones that
- * are not scheduled go back into the run queue. */
+ * are not scheduled go back into the run queue; an owner gives the timeout back. */
 static void slp_wd_pop(slp_thread *ts, PyTaskletObject *t)
 {
     int i = ts->wd.depth;
-    while (i > 0 && ts->wd.stack[i - 1] != t) i--;
+    while (i > 0 && ts->wd.stack[i - 1].caller != t) i--;
     if (i == 0) return;   /* not on the stack (already popped) */
     while (ts->wd.depth >= i) {
-        PyTaskletObject *w = ts->wd.stack[--ts->wd.depth];
-        if (w != t && slp_tasklet_alive(w) && !w->in_runq && !w->blocked) slp_runq_append(ts, w);
-        Py_DECREF(w);
+        slp_watchdog_frame f = ts->wd.stack[--ts->wd.depth];
+        if (f.owns) {
+            ts->wd.owner = f.saved_owner;
+            ts->wd.timeout_us = f.saved_timeout_us;
+            ts->wd.flags = f.saved_flags;
+            ts->wd.slice_start = f.saved_slice_start;
+            slp_update_fast(ts);
+        }
+        if (f.caller != t && slp_tasklet_alive(f.caller) && !f.caller->in_runq && !f.caller->blocked)
+            slp_runq_append(ts, f.caller);
+        Py_DECREF(f.caller);
     }
+}
+
+/* The first half of run(): returns None at once if nothing else is runnable, NULL on error,
+ * or the result of the transfer (Py_UnwindToken if the caller must unwind). */
+static PyObject *slp_run_begin(slp_thread *ts, long timeout, int flags, int may_unwind)
+{
+    PyTaskletObject *cur = ts->current, *next = cur->next;
+    if (next == cur) return Py_NewRef(Py_None);   /* nothing else runnable */
+    if (ts->switch_trap) SLP_RETURN_ERR(PyExc_RuntimeError, "switch_trap", NULL);
+    if (slp_check_can_switch(ts, may_unwind) || slp_wd_push(ts, cur, timeout, flags)) return NULL;
+    slp_runq_unlink(ts, cur);
+    Py_DECREF(cur);   /* held by the watchdog frame while it waits */
+    Py_SETREF(cur->tempval, Py_NewRef(Py_None));
+    return slp_transfer(ts, cur, next);
+}
+
+PyObject *slp_watchdog_run_end(slp_thread *ts, PyTaskletObject *caller, PyObject *resume)
+{
+    slp_wd_pop(ts, caller);
+    return resume;
+}
+
+PyObject *slp_watchdog_run_nr(slp_thread *ts, long timeout, int flags)
+{
+    PyTaskletObject *cur = ts->current;
+    PyObject *r;
+    if (flags < 0 || flags > 255) SLP_RETURN_ERR(PyExc_ValueError, "flags must be in [0..255]", NULL);
+    if (slp_watchdog_poll(ts)) return NULL;
+    cur = ts->current;
+    r = slp_run_begin(ts, timeout, flags, 1);
+    if (STACKLESS_UNWINDING(r)) return r;
+    return slp_watchdog_run_end(ts, cur, r);
 }
 
 PyObject *PyStackless_RunWatchdogEx(long timeout, int flags)
@@ -43,41 +98,9 @@ PyObject *PyStackless_RunWatchdogEx(long timeout, int flags)
     if (slp_watchdog_poll(ts)) return NULL;
     {
         SLP_ENTER(ts);
-        PyTaskletObject *cur = ts->current, *next = cur->next;
-        slp_watchdog_state saved = ts->wd;
-        int owns = 0;
-        if (next == cur) {   /* nothing else runnable */
-            SLP_LEAVE(ts);
-            return Py_NewRef(Py_None);
-        }
-        if (ts->switch_trap) {
-            SLP_LEAVE(ts);
-            SLP_RETURN_ERR(PyExc_RuntimeError, "switch_trap", NULL);
-        }
-        if (slp_check_can_switch(ts, 0) || slp_wd_push(ts, cur)) {
-            SLP_LEAVE(ts);
-            return NULL;
-        }
-        if (timeout > 0 && !ts->wd.owner) {
-            owns = 1;
-            ts->wd.owner = cur;
-            ts->wd.timeout_us = timeout;
-            ts->wd.flags = flags;
-            ts->wd.slice_start = slp_now_us();
-            slp_update_fast(ts);
-        }
-        slp_runq_unlink(ts, cur);
-        Py_DECREF(cur);   /* held by the watchdog stack while it waits */
-        Py_SETREF(cur->tempval, Py_NewRef(Py_None));
-        r = slp_transfer(ts, cur, next);
-        slp_wd_pop(ts, cur);
-        if (owns) {
-            ts->wd.owner = saved.owner;
-            ts->wd.timeout_us = saved.timeout_us;
-            ts->wd.flags = saved.flags;
-            ts->wd.slice_start = saved.slice_start;
-            slp_update_fast(ts);
-        }
+        PyTaskletObject *cur = ts->current;
+        r = slp_run_begin(ts, timeout, flags, 0);
+        r = slp_watchdog_run_end(ts, cur, r);
         SLP_LEAVE(ts);
     }
     return r;
@@ -109,7 +132,9 @@ int slp_watchdog_poll_slow(slp_thread *ts)
         return 0;
     }
     cur->pending_irq = 0;
-    /* Hard interrupt: the victim is paused, the interrupt watchdog runs and returns it. */
+    /* Hard interrupt: the victim is paused, the interrupt watchdog runs and returns it. The
+     * victim is inside some C-API call, which cannot unwind. */
+    ts->may_unwind = 0;
     Py_SETREF(w->tempval, Py_NewRef((PyObject *)cur));
     slp_runq_unlink(ts, cur);
     if (!w->in_runq && !w->blocked) slp_runq_append(ts, w);

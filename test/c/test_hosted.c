@@ -467,12 +467,12 @@ static PyObject *body_main_hosted(PyObject *self, PyObject *noargs)
     CHECK_EQ_INT(materialized, 2);
     CHECK(ts->last_partner == ts->main || ts->last_partner == n);
     Py_XDECREF(v);
-    v = PyStackless_Schedule_nr(Py_None, 0);   /* let both finish */
-    while (STACKLESS_UNWINDING(v) || (v && ts->runcount > 1)) {
-        if (STACKLESS_UNWINDING(v)) v = host_trampoline(ts);
-        Py_XDECREF(v);
-        v = ts->runcount > 1 ? PyStackless_Schedule_nr(Py_None, 0) : Py_NewRef(Py_None);
-    }
+    /* run() in its unwinding form lets both finish */
+    v = slp_watchdog_run_nr(ts, 0, 0);
+    CHECK(STACKLESS_UNWINDING(v));
+    if (STACKLESS_UNWINDING(v)) v = slp_watchdog_run_end(ts, ts->main, host_trampoline(ts));
+    CHECK(v == Py_None);
+    CHECK_EQ_INT(ts->wd.depth, 0);
     Py_XDECREF(v);
     CHECK(!PyTasklet_Alive(h) && !PyTasklet_Alive(n));
     ts->main_hosted = 0;

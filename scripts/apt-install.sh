@@ -6,13 +6,8 @@
 # Needs root (CI runs as root); otherwise prints the apt-get command to run and fails.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-
-run() {
-  printf '+'; printf ' %q' "$@"; printf '\n'
-  "$@"
-}
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 [ "$#" -gt 0 ] || { echo "usage: $0 PKG..." >&2; exit 2; }
 

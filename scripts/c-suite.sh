@@ -15,16 +15,12 @@
 # spaces). Works from any directory. Bash 3.2 compatible (macOS).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 variant="${1:-core}"
 phase="${2:-all}"
 
-run() {
-  printf '+'; printf ' %q' "$@"; printf '\n'
-  "$@"
-}
 die() { echo "c-suite: error: $*" >&2; exit 2; }
 
 cores="$(getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)"

@@ -4,13 +4,8 @@
 # then the npm dependencies when the project has any. Packages already installed are skipped.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-
-run() {
-  printf '+'; printf ' %q' "$@"; printf '\n'
-  "$@"
-}
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 echo "== ci-setup: Debian packages"
 run bash scripts/apt-install.sh \

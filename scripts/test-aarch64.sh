@@ -9,13 +9,8 @@
 # toolchain file's (SLP_AARCH64_PREFIX, SLP_AARCH64_SYSROOT, SLP_QEMU_AARCH64).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-
-run() {
-  printf '+'; printf ' %q' "$@"; printf '\n'
-  "$@"
-}
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 prefix="${SLP_AARCH64_PREFIX:-aarch64-linux-gnu-}"
 qemu="${SLP_QEMU_AARCH64:-}"

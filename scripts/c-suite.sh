@@ -5,7 +5,9 @@
 #
 #   core      build/core      -DSLP_WERROR=ON
 #   asan      build/asan      -DSLP_WERROR=ON -DSLP_SANITIZE=ON (ASan + UBSan, leaks fatal)
-#   ucontext  build/ucontext  -DSLP_WERROR=ON -DSLP_FORCE_UCONTEXT=ON
+#   ucontext  build/ucontext  -DSLP_WERROR=ON -DSLP_FORCE_UCONTEXT=ON -DSLP_NO_FAST_PATHS=ON
+#                             (the portable switch, and every channel operation through the
+#                             general path: the suite then checks the fast paths agree)
 #   bench     build/bench     Release with link-time optimisation, no tests (what ships)
 #   aarch64   build/aarch64   -DSLP_WERROR=ON, cross toolchain; tests run under qemu-aarch64
 #                             (use scripts/test-aarch64.sh, which also installs the tools)
@@ -34,7 +36,7 @@ case "$variant" in
             # Options given later win, so a caller's own ASAN_OPTIONS/UBSAN_OPTIONS still apply.
             export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
             export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}" ;;
-  ucontext) dir=build/ucontext; set -- -DSLP_WERROR="$werror" -DSLP_FORCE_UCONTEXT=ON ;;
+  ucontext) dir=build/ucontext; set -- -DSLP_WERROR="$werror" -DSLP_FORCE_UCONTEXT=ON -DSLP_NO_FAST_PATHS=ON ;;
   bench)    dir=build/bench;    set -- -DSLP_WERROR="$werror" -DCMAKE_BUILD_TYPE=Release \
               -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON -DSLP_BUILD_TESTS=OFF ;;
   aarch64)  dir=build/aarch64;  set -- -DSLP_WERROR="$werror" \

@@ -169,8 +169,12 @@ int64_t slp_now_us(void);
  * only inside, with no callbacks, watchdog, switch trap or host-nested call active. */
 static inline void slp_update_fast(slp_thread *ts)
 {
+#ifdef SLP_NO_FAST_PATHS   /* test builds: everything through the general paths */
+    ts->fast = 0;
+#else
     ts->fast = ts->main && !ts->in_callback && !ts->host_nested && !ts->switch_trap &&
                !ts->wd.owner && !ts->channel_cb && !ts->schedule_cb && !ts->schedule_fastcb;
+#endif
 }
 
 /* ---- tasklet.c ---- */

@@ -3,8 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static unsigned long slp_next_id = 1;   /* only read/written under each thread's use; racy ids
-                                           across threads are harmless (messages only) */
+static unsigned long slp_next_id = 1;   /* shared by all threads: incremented atomically */
 
 #define CHECK_TASKLET(t, rv) do { \
         if (!(t) || !PyTasklet_Check((PyObject *)(t))) { \
@@ -68,7 +67,7 @@ PyTaskletObject *slp_tasklet_alloc(PyTypeObject *type, slp_thread *ts)
     if (!t) return NULL;
     t->ts = ts;
     t->tempval = Py_NewRef(Py_None);
-    t->id = slp_next_id++;
+    t->id = __atomic_fetch_add(&slp_next_id, 1, __ATOMIC_RELAXED);
     snprintf(t->name, sizeof t->name, "tasklet #%lu", t->id);
     return t;
 }

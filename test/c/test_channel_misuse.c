@@ -6,7 +6,7 @@
  * cleared). Also: a channel partner in another thread is refused with RuntimeError (not
  * supported yet in this project, NODE.md 6). Kept in its own executable so that a crash does
  * not hide the results of the other channel tests. */
-#include "channel_helpers.h"
+#include "test_helpers.h"
 #include <pthread.h>
 
 static PyChannelObject *g_ch;
@@ -100,8 +100,8 @@ MAIN_TEST(test_non_channel_objects) {
     poke_channel_getters((PyChannelObject *)s);
     Py_DECREF(s);
     /* a tasklet is not a channel */
-    check_channel_ops_fail((PyChannelObject *)h_main, PyExc_TypeError, PyExc_TypeError);
-    CHECK(PyTasklet_IsCurrent(h_main));
+    check_channel_ops_fail((PyChannelObject *)th_main, PyExc_TypeError, PyExc_TypeError);
+    CHECK(PyTasklet_IsCurrent(th_main));
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
 }
 
@@ -153,22 +153,10 @@ static void *other_thread(void *arg) {
     return NULL;
 }
 
-static PyObject *t_recv(long id) {
-    (void)id;
-    h_logf("R:recv");
-    PyObject *v = PyChannel_Receive(g_ch);
-    if (!v) return h_log_exc("R") ? NULL : Py_NewRef(Py_None);
-    h_logf("R:got%s", h_val(v));
-    Py_DECREF(v);
-    Py_RETURN_NONE;
-}
-
 MAIN_TEST(test_cross_thread_partner_refused) {
-    g_ch = PyChannel_New(NULL);
-    CHECK(g_ch != NULL);
+    g_ch = th_new_chan("ch");
     if (!g_ch) return;
-    h_name_set((PyObject *)g_ch, "ch");
-    PyTaskletObject *r = h_spawn(t_recv, 0, "R");
+    PyTaskletObject *r = th_spawn_receiver(g_ch, "R");
     PyObject *x = PyStackless_Schedule(Py_None, 0);
     Py_XDECREF(x);
     CHECK_CHAN(g_ch, -1, r, 0, 0);
@@ -182,11 +170,9 @@ MAIN_TEST(test_cross_thread_partner_refused) {
     g_thread_exc = NULL;
     CHECK_CHAN(g_ch, -1, r, 0, 0);            /* unchanged, R still waits */
     CHECK_EQ_INT(PyTasklet_GetBlocked(r), -1);
-    PyObject *o = PyLong_FromLong(1);
-    CHECK_EQ_INT(PyChannel_Send(g_ch, o), 0);
-    Py_DECREF(o);
+    CHECK_EQ_INT(th_send_int(g_ch, 1), 0);
     CHECK_LOG("R:recv R:got1");
-    h_finish(r);
+    th_finish(r);
     Py_DECREF(g_ch);
     g_ch = NULL;
 }

@@ -4,7 +4,7 @@
  * Channel states (STATES.md 5.2): E empty/open, S(n) n senders waiting, Rv(n) n receivers
  * waiting, X closed, XS(n)/XR(n) closing with waiters. After every operation the tests check
  * balance, queue head (PyChannel_GetQueue, a new reference or Py_None), closing and closed. */
-#include "channel_helpers.h"
+#include "test_helpers.h"
 
 static PyChannelObject *g_ch;   /* the channel the task functions operate on */
 static PyObject *g_last_received; /* strong ref to the last value received by t_recv_keep */
@@ -12,106 +12,59 @@ static PyObject *g_last_received; /* strong ref to the last value received by t_
 #define CLOSED_MSG "Send/receive operation on a closed channel"
 
 /* ---- task functions ------------------------------------------------------------------------ */
-static PyObject *t_recv(long id) {
-    char who[16];
-    snprintf(who, sizeof who, "r%ld", id);
-    h_logf("%s:recv", who);
-    PyObject *v = PyChannel_Receive(g_ch);
-    if (!v) return h_log_exc(who) ? NULL : Py_NewRef(Py_None);
-    h_logf("%s:got%s", who, h_val(v));
-    Py_DECREF(v);
-    Py_RETURN_NONE;
-}
-
 /* receives and keeps the object (to check identity) */
 static PyObject *t_recv_keep(long id) {
-    h_logf("r%ld:recv", id);
+    th_logf("r%ld:recv", id);
     PyObject *v = PyChannel_Receive(g_ch);
     if (!v) return NULL;
     Py_XSETREF(g_last_received, v);
-    h_logf("r%ld:got", id);
-    Py_RETURN_NONE;
-}
-
-static PyObject *t_send(long v) {
-    char who[16];
-    snprintf(who, sizeof who, "s%ld", v);
-    h_logf("%s:send", who);
-    PyObject *o = PyLong_FromLong(v);
-    int rc = PyChannel_Send(g_ch, o);
-    Py_DECREF(o);
-    if (rc != 0) return h_log_exc(who) ? NULL : Py_NewRef(Py_None);
-    h_logf("%s:sent", who);
-    Py_RETURN_NONE;
-}
-
-/* send_exception(ValueError, "e<v>") */
-static PyObject *t_sendexc(long v) {
-    char who[16], msg[16];
-    snprintf(who, sizeof who, "x%ld", v);
-    snprintf(msg, sizeof msg, "e%ld", v);
-    h_logf("%s:send", who);
-    PyObject *m = PyUnicode_FromString(msg);
-    int rc = PyChannel_SendException(g_ch, PyExc_ValueError, m);
-    Py_DECREF(m);
-    if (rc != 0) return h_log_exc(who) ? NULL : Py_NewRef(Py_None);
-    h_logf("%s:sent", who);
-    Py_RETURN_NONE;
-}
-
-/* send_throw(RuntimeError, "t<v>") */
-static PyObject *t_sendthrow(long v) {
-    char who[16], msg[16];
-    snprintf(who, sizeof who, "y%ld", v);
-    snprintf(msg, sizeof msg, "t%ld", v);
-    h_logf("%s:send", who);
-    PyObject *m = PyUnicode_FromString(msg);
-    int rc = PyChannel_SendThrow(g_ch, PyExc_RuntimeError, m, NULL);
-    Py_DECREF(m);
-    if (rc != 0) return h_log_exc(who) ? NULL : Py_NewRef(Py_None);
-    h_logf("%s:sent", who);
+    th_logf("r%ld:got", id);
     Py_RETURN_NONE;
 }
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 static PyChannelObject *new_chan(void) {
-    PyChannelObject *ch = PyChannel_New(NULL);
-    CHECK(ch != NULL);
-    if (ch) h_name_set((PyObject *)ch, "ch");
-    g_ch = ch;
-    return ch;
+    return g_ch = th_new_chan("ch");
 }
 
-/* Let the runnable tasklets run until each of them blocked or ended (main stays current). */
-static void let_run(void) {
-    PyObject *r = PyStackless_Schedule(Py_None, 0);
-    CHECK(r != NULL);
-    if (!r) PyErr_Print(); else Py_DECREF(r);
+/* Tasklets on g_ch named after their log prefix: "r<i>" receives, "s<v>" sends v, "x<v>"
+ * send_exception(ValueError, "e<v>"), "y<v>" send_throw(RuntimeError, "t<v>"). */
+static PyTaskletObject *spawn_recv(long i) {
+    char who[16];
+    snprintf(who, sizeof who, "r%ld", i);
+    return th_spawn_receiver(g_ch, who);
+}
+static PyTaskletObject *spawn_send(long v) {
+    char who[16];
+    snprintf(who, sizeof who, "s%ld", v);
+    return th_spawn_sender(g_ch, who, v);
+}
+static PyTaskletObject *spawn_exc_sender(int op, long v) {
+    char who[16], msg[16];
+    int thr = op == TH_SEND_THROW;
+    snprintf(who, sizeof who, "%c%ld", thr ? 'y' : 'x', v);
+    snprintf(msg, sizeof msg, "%c%ld", thr ? 't' : 'e', v);
+    PyObject *m = PyUnicode_FromString(msg);
+    PyTaskletObject *t = th_spawn_f(th_sender(g_ch, who, op, thr ? PyExc_RuntimeError : PyExc_ValueError, m),
+                                    NULL, who);
+    Py_DECREF(m);
+    return t;
 }
 
 /* Make n receivers r1..rn wait on g_ch; returns them in out[]. */
 static void block_receivers(int n, PyTaskletObject **out) {
-    static const char *names[] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"};
-    for (int i = 1; i <= n; i++) out[i - 1] = h_spawn(t_recv, i, names[i]);
-    let_run();
+    for (int i = 1; i <= n; i++) out[i - 1] = spawn_recv(i);
+    th_schedule();
 }
 static void block_senders(int n, PyTaskletObject **out) {
-    static const char *names[] = {"s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7"};
-    for (int i = 1; i <= n; i++) out[i - 1] = h_spawn(t_send, i, names[i]);
-    let_run();
-}
-
-static int main_send_long(long v) {
-    PyObject *o = PyLong_FromLong(v);
-    int rc = PyChannel_Send(g_ch, o);
-    Py_DECREF(o);
-    return rc;
+    for (int i = 1; i <= n; i++) out[i - 1] = spawn_send(i);
+    th_schedule();
 }
 
 static void main_recv_log(void) {
     PyObject *v = PyChannel_Receive(g_ch);
-    if (v) { h_logf("M:got%s", h_val(v)); Py_DECREF(v); }
-    else h_log_exc("M");
+    if (v) { th_logf("M:got%s", th_val(v)); Py_DECREF(v); }
+    else th_log_exc("M");
 }
 
 /* ---- tests: construction, attributes ------------------------------------------------------- */
@@ -178,8 +131,8 @@ MAIN_TEST(test_E_send_blocks_then_S_receive_transfers) {
     CHECK(!PyTasklet_Paused(s[0]));
     CHECK(PyTasklet_Alive(s[0]));
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);  /* a blocked tasklet is not in the run queue */
-    s[1] = h_spawn(t_send, 2, "s2");
-    let_run();                                   /* S(1) --send--> S(2), FIFO: s1 stays head */
+    s[1] = spawn_send(2);
+    th_schedule();                               /* S(1) --send--> S(2), FIFO: s1 stays head */
     CHECK_CHAN(ch, 2, s[0], 0, 0);
     CHECK_LOG("s1:send s2:send");
     main_recv_log();                             /* S(2) --receive--> S(1): value of s1 */
@@ -189,9 +142,9 @@ MAIN_TEST(test_E_send_blocks_then_S_receive_transfers) {
     main_recv_log();                             /* S(1) --receive--> E */
     CHECK_CHAN(ch, 0, NULL, 0, 0);
     CHECK_LOG("M:got1 M:got2");
-    h_drain();
+    th_drain_all();
     CHECK_LOG("s1:sent s2:sent");
-    h_finish(s[0]); h_finish(s[1]);
+    th_finish(s[0]); th_finish(s[1]);
     Py_DECREF(ch);
 }
 
@@ -207,15 +160,15 @@ MAIN_TEST(test_E_receive_blocks_then_Rv_send_transfers) {
         CHECK(PyTasklet_Scheduled(r[i]));
     }
     CHECK_LOG("r1:recv r2:recv r3:recv");
-    CHECK_EQ_INT(main_send_long(10), 0);         /* Rv(3) -> Rv(2); switches to r1 (pref -1) */
+    CHECK_EQ_INT(th_send_int(g_ch, 10), 0);      /* Rv(3) -> Rv(2); switches to r1 (pref -1) */
     CHECK_LOG("r1:got10");
     CHECK_CHAN(ch, -2, r[1], 0, 0);
-    CHECK_EQ_INT(main_send_long(20), 0);
+    CHECK_EQ_INT(th_send_int(g_ch, 20), 0);
     CHECK_CHAN(ch, -1, r[2], 0, 0);
-    CHECK_EQ_INT(main_send_long(30), 0);
+    CHECK_EQ_INT(th_send_int(g_ch, 30), 0);
     CHECK_CHAN(ch, 0, NULL, 0, 0);
     CHECK_LOG("r2:got20 r3:got30");
-    for (int i = 0; i < 3; i++) h_finish(r[i]);
+    for (int i = 0; i < 3; i++) th_finish(r[i]);
     Py_DECREF(ch);
 }
 
@@ -228,12 +181,12 @@ MAIN_TEST(test_fifo_order_of_waiting_receivers_and_senders) {
     CHECK_LOG("r1:recv r2:recv r3:recv r4:recv");
     for (long v = 1; v <= 4; v++) {
         CHECK_CHAN(ch, -(int)(5 - v), r[v - 1], 0, 0);
-        CHECK_EQ_INT(main_send_long(100 + v), 0);
+        CHECK_EQ_INT(th_send_int(g_ch, 100 + v), 0);
     }
     CHECK_CHAN(ch, 0, NULL, 0, 0);
     CHECK_LOG("");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 5);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("r1:got101 r2:got102 r3:got103 r4:got104");
     block_senders(4, s);
     CHECK_LOG("s1:send s2:send s3:send s4:send");
@@ -243,9 +196,9 @@ MAIN_TEST(test_fifo_order_of_waiting_receivers_and_senders) {
     }
     CHECK_CHAN(ch, 0, NULL, 0, 0);
     CHECK_LOG("M:got1 M:got2 M:got3 M:got4");
-    h_drain();
+    th_drain_all();
     CHECK_LOG("s1:sent s2:sent s3:sent s4:sent");
-    for (int i = 0; i < 4; i++) { h_finish(r[i]); h_finish(s[i]); }
+    for (int i = 0; i < 4; i++) { th_finish(r[i]); th_finish(s[i]); }
     Py_DECREF(ch);
 }
 
@@ -257,7 +210,7 @@ MAIN_TEST(test_X_closed_channel) {
     CHECK_CHAN(ch, 0, NULL, 1, 1);
     PyChannel_Close(ch);                          /* no-op */
     CHECK_CHAN(ch, 0, NULL, 1, 1);
-    CHECK_EQ_INT(main_send_long(1), -1);
+    CHECK_EQ_INT(th_send_int(g_ch, 1), -1);
     CHECK_ERR(PyExc_ValueError, CLOSED_MSG);
     CHECK_CHAN(ch, 0, NULL, 1, 1);
     CHECK(PyChannel_Receive(ch) == NULL);
@@ -285,15 +238,15 @@ MAIN_TEST(test_X_closed_channel_from_tasklet) {
     PyChannelObject *ch = new_chan();
     if (!ch) return;
     PyChannel_Close(ch);
-    PyTaskletObject *r = h_spawn(t_recv, 1, "r1");
-    PyTaskletObject *s = h_spawn(t_send, 2, "s2");
-    PyTaskletObject *x = h_spawn(t_sendexc, 3, "x3");
-    PyTaskletObject *y = h_spawn(t_sendthrow, 4, "y4");
-    h_drain();
+    PyTaskletObject *r = spawn_recv(1);
+    PyTaskletObject *s = spawn_send(2);
+    PyTaskletObject *x = spawn_exc_sender(TH_SEND_EXCEPTION, 3);
+    PyTaskletObject *y = spawn_exc_sender(TH_SEND_THROW, 4);
+    th_drain_all();
     CHECK_LOG("r1:recv r1:ValueError(" CLOSED_MSG ") s2:send s2:ValueError(" CLOSED_MSG ") "
               "x3:send x3:ValueError(" CLOSED_MSG ") y4:send y4:ValueError(" CLOSED_MSG ")");
     CHECK_CHAN(ch, 0, NULL, 1, 1);
-    h_finish(r); h_finish(s); h_finish(x); h_finish(y);
+    th_finish(r); th_finish(s); th_finish(x); th_finish(y);
     Py_DECREF(ch);
 }
 
@@ -310,7 +263,7 @@ MAIN_TEST(test_XS_closing_with_senders) {
     CHECK_EQ_INT(PyTasklet_GetBlocked(s[0]), 1);
     PyChannel_Close(ch);                          /* no-op */
     CHECK_CHAN(ch, 2, s[0], 1, 0);
-    CHECK_EQ_INT(main_send_long(9), -1);          /* send would block: refused */
+    CHECK_EQ_INT(th_send_int(g_ch, 9), -1);       /* send would block: refused */
     CHECK_ERR(PyExc_ValueError, CLOSED_MSG);
     CHECK_EQ_INT(PyChannel_SendException(ch, PyExc_ValueError, Py_None), -1);
     CHECK_ERR(PyExc_ValueError, CLOSED_MSG);
@@ -324,9 +277,9 @@ MAIN_TEST(test_XS_closing_with_senders) {
     CHECK_LOG("M:got1 M:got2");
     main_recv_log();                              /* X: refused */
     CHECK_LOG("M:ValueError(" CLOSED_MSG ")");
-    h_drain();
+    th_drain_all();
     CHECK_LOG("s1:sent s2:sent");
-    h_finish(s[0]); h_finish(s[1]);
+    th_finish(s[0]); th_finish(s[1]);
     Py_DECREF(ch);
 }
 
@@ -343,9 +296,9 @@ MAIN_TEST(test_XS_open_gives_S) {
     CHECK_CHAN(ch, 1, s[0], 0, 0);
     main_recv_log();
     CHECK_CHAN(ch, 0, NULL, 0, 0);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("s1:send M:got1 s1:sent");
-    h_finish(s[0]);
+    th_finish(s[0]);
     Py_DECREF(ch);
 }
 
@@ -364,14 +317,14 @@ MAIN_TEST(test_XR_closing_with_receivers) {
     main_recv_log();                              /* receive would block: refused */
     CHECK_LOG("M:ValueError(" CLOSED_MSG ")");
     CHECK_CHAN(ch, -2, r[0], 1, 0);
-    CHECK_EQ_INT(main_send_long(1), 0);           /* XR(2) --send--> XR(1) */
+    CHECK_EQ_INT(th_send_int(g_ch, 1), 0);        /* XR(2) --send--> XR(1) */
     CHECK_CHAN(ch, -1, r[1], 1, 0);
-    CHECK_EQ_INT(main_send_long(2), 0);           /* XR(1) --send--> X */
+    CHECK_EQ_INT(th_send_int(g_ch, 2), 0);        /* XR(1) --send--> X */
     CHECK_CHAN(ch, 0, NULL, 1, 1);
     CHECK_LOG("r1:got1 r2:got2");
-    CHECK_EQ_INT(main_send_long(3), -1);
+    CHECK_EQ_INT(th_send_int(g_ch, 3), -1);
     CHECK_ERR(PyExc_ValueError, CLOSED_MSG);
-    h_finish(r[0]); h_finish(r[1]);
+    th_finish(r[0]); th_finish(r[1]);
     Py_DECREF(ch);
 }
 
@@ -386,10 +339,10 @@ MAIN_TEST(test_XR_open_gives_Rv) {
     CHECK_CHAN(ch, -1, r[0], 1, 0);
     PyChannel_Open(ch);                           /* XR(1) --open--> Rv(1) */
     CHECK_CHAN(ch, -1, r[0], 0, 0);
-    CHECK_EQ_INT(main_send_long(5), 0);
+    CHECK_EQ_INT(th_send_int(g_ch, 5), 0);
     CHECK_CHAN(ch, 0, NULL, 0, 0);
     CHECK_LOG("r1:recv r1:got5");
-    h_finish(r[0]);
+    th_finish(r[0]);
     Py_DECREF(ch);
 }
 
@@ -407,7 +360,7 @@ MAIN_TEST(test_XR_send_exception_and_throw_transfer) {
     CHECK_CHAN(ch, 0, NULL, 1, 1);
     Py_DECREF(m);
     CHECK_LOG("r1:recv r2:recv r1:ValueError(xr) r2:TypeError(xr)");
-    h_finish(r[0]); h_finish(r[1]);
+    th_finish(r[0]); th_finish(r[1]);
     Py_DECREF(ch);
 }
 
@@ -416,27 +369,27 @@ MAIN_TEST(test_receiver_gets_the_sent_object) {
     PyChannelObject *ch = new_chan();
     if (!ch) return;
     PyObject *obj = PyUnicode_FromString("payload");
-    PyTaskletObject *r = h_spawn(t_recv_keep, 1, "r1");
-    let_run();
+    PyTaskletObject *r = th_spawn_fn(t_recv_keep, 1, "r1");
+    th_schedule();
     CHECK_EQ_INT(PyChannel_Send(ch, obj), 0);     /* send returns 0 (None) */
     CHECK(g_last_received == obj);                /* the very object */
     CHECK_LOG("r1:recv r1:got");
     Py_CLEAR(g_last_received);
     /* sender blocked first: the receiver (main) gets the object */
-    h_finish(r);
-    PyTaskletObject *s = h_spawn(t_send, 77, "s77");
-    let_run();
+    th_finish(r);
+    PyTaskletObject *s = spawn_send(77);
+    th_schedule();
     PyObject *v = PyChannel_Receive(ch);
     CHECK(v != NULL && PyLong_Check(v) && PyLong_AsLong(v) == 77);
     Py_XDECREF(v);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("s77:send s77:sent");
     /* None travels as None */
-    r = h_spawn(t_recv, 2, "r2");
-    let_run();
+    r = spawn_recv(2);
+    th_schedule();
     CHECK_EQ_INT(PyChannel_Send(ch, Py_None), 0);
     CHECK_LOG("r2:recv r2:gotNone");
-    h_finish(r); h_finish(s);
+    th_finish(r); th_finish(s);
     Py_DECREF(obj);
     Py_DECREF(ch);
 }
@@ -445,22 +398,22 @@ MAIN_TEST(test_receiver_gets_the_sent_object) {
 MAIN_TEST(test_nr_variants_from_c) {
     PyChannelObject *ch = new_chan();
     if (!ch) return;
-    PyTaskletObject *r = h_spawn(t_recv, 1, "r1");
-    let_run();
+    PyTaskletObject *r = spawn_recv(1);
+    th_schedule();
     PyObject *o = PyLong_FromLong(3);
     int rc = PyChannel_Send_nr(ch, o);
     CHECK_EQ_INT(rc, 0);
     CHECK_LOG("r1:recv r1:got3");
-    PyTaskletObject *s = h_spawn(t_send, 4, "s4");
-    let_run();
+    PyTaskletObject *s = spawn_send(4);
+    th_schedule();
     PyObject *v = PyChannel_Receive_nr(ch);
     CHECK(v != NULL && !STACKLESS_UNWINDING(v));
     if (v && !STACKLESS_UNWINDING(v)) { CHECK_EQ_INT(PyLong_AsLong(v), 4); Py_DECREF(v); }
-    h_drain();
+    th_drain_all();
     CHECK_LOG("s4:send s4:sent");
     CHECK_CHAN(ch, 0, NULL, 0, 0);
     Py_DECREF(o);
-    h_finish(r); h_finish(s);
+    th_finish(r); th_finish(s);
     Py_DECREF(ch);
 }
 
@@ -471,7 +424,7 @@ MAIN_TEST(test_send_exception_to_waiting_receiver) {
     PyTaskletObject *r[3];
     block_receivers(3, r);
     CHECK_LOG("r1:recv r2:recv r3:recv");
-    PyObject *targs = h_tuple_str("a");
+    PyObject *targs = th_tuple_str("a");
     PyObject *single = PyUnicode_FromString("b");
     PyObject *empty = PyTuple_New(0);
     CHECK_EQ_INT(PyChannel_SendException(ch, PyExc_ValueError, targs), 0);   /* tuple: args */
@@ -483,7 +436,7 @@ MAIN_TEST(test_send_exception_to_waiting_receiver) {
     CHECK_LOG("r1:ValueError(a) r2:ValueError(b) r3:RuntimeError()");
     CHECK_NO_ERR();
     Py_XDECREF(targs); Py_DECREF(single); Py_DECREF(empty);
-    for (int i = 0; i < 3; i++) h_finish(r[i]);
+    for (int i = 0; i < 3; i++) th_finish(r[i]);
     Py_DECREF(ch);
 }
 
@@ -507,10 +460,10 @@ MAIN_TEST(test_send_exception_bad_class) {
     Py_DECREF(str);
     CHECK_CHAN(ch, -1, r[0], 0, 0);               /* state unchanged: r1 still waiting */
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    CHECK_EQ_INT(main_send_long(8), 0);
+    CHECK_EQ_INT(th_send_int(g_ch, 8), 0);
     CHECK_LOG("r1:recv r1:got8");
     Py_DECREF(three); Py_DECREF(empty);
-    h_finish(r[0]);
+    th_finish(r[0]);
     Py_DECREF(ch);
 }
 
@@ -518,26 +471,26 @@ MAIN_TEST(test_send_exception_bad_class) {
 MAIN_TEST(test_send_exception_blocks_in_E) {
     PyChannelObject *ch = new_chan();
     if (!ch) return;
-    PyTaskletObject *x = h_spawn(t_sendexc, 1, "x1");
-    let_run();
+    PyTaskletObject *x = spawn_exc_sender(TH_SEND_EXCEPTION, 1);
+    th_schedule();
     CHECK_CHAN(ch, 1, x, 0, 0);
     CHECK_EQ_INT(PyTasklet_GetBlocked(x), 1);
     main_recv_log();                              /* the bomb explodes in the receiver */
     CHECK_CHAN(ch, 0, NULL, 0, 0);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("x1:send M:ValueError(e1) x1:sent");
     /* a second blocking sender of each kind in S(n) */
-    PyTaskletObject *x2 = h_spawn(t_sendexc, 2, "x2");
-    PyTaskletObject *y3 = h_spawn(t_sendthrow, 3, "y3");
-    PyTaskletObject *s4 = h_spawn(t_send, 4, "s4");
-    let_run();
+    PyTaskletObject *x2 = spawn_exc_sender(TH_SEND_EXCEPTION, 2);
+    PyTaskletObject *y3 = spawn_exc_sender(TH_SEND_THROW, 3);
+    PyTaskletObject *s4 = spawn_send(4);
+    th_schedule();
     CHECK_CHAN(ch, 3, x2, 0, 0);
     main_recv_log(); main_recv_log(); main_recv_log();
     CHECK_CHAN(ch, 0, NULL, 0, 0);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("x2:send y3:send s4:send M:ValueError(e2) M:RuntimeError(t3) M:got4 "
               "x2:sent y3:sent s4:sent");
-    h_finish(x); h_finish(x2); h_finish(y3); h_finish(s4);
+    th_finish(x); th_finish(x2); th_finish(y3); th_finish(s4);
     Py_DECREF(ch);
 }
 
@@ -549,9 +502,9 @@ MAIN_TEST(test_send_throw_variants) {
     block_receivers(5, r);
     CHECK_LOG("r1:recv r2:recv r3:recv r4:recv r5:recv");
     PyObject *v = PyUnicode_FromString("v");
-    PyObject *tup = h_tuple_str("t");
-    PyObject *inst = h_exc_instance(PyExc_ValueError, "inst");
-    PyObject *inst2 = h_exc_instance(PyExc_ValueError, "iv");
+    PyObject *tup = th_tuple_str("t");
+    PyObject *inst = th_exc_instance(PyExc_ValueError, "inst");
+    PyObject *inst2 = th_exc_instance(PyExc_ValueError, "iv");
     CHECK_EQ_INT(PyChannel_SendThrow(ch, PyExc_ValueError, NULL, NULL), 0);   /* class */
     CHECK_EQ_INT(PyChannel_SendThrow(ch, PyExc_ValueError, v, NULL), 0);      /* class + value */
     CHECK_EQ_INT(PyChannel_SendThrow(ch, PyExc_TypeError, tup, Py_None), 0);  /* class + args */
@@ -561,7 +514,7 @@ MAIN_TEST(test_send_throw_variants) {
     CHECK_LOG("r1:ValueError() r2:ValueError(v) r3:TypeError(t) r4:ValueError(inst) r5:ValueError(iv)");
     CHECK_NO_ERR();
     Py_DECREF(v); Py_XDECREF(tup); Py_XDECREF(inst); Py_XDECREF(inst2);
-    for (int i = 0; i < 5; i++) h_finish(r[i]);
+    for (int i = 0; i < 5; i++) th_finish(r[i]);
     Py_DECREF(ch);
 }
 
@@ -570,7 +523,7 @@ MAIN_TEST(test_send_throw_bad_arguments) {
     if (!ch) return;
     PyTaskletObject *r[1];
     block_receivers(1, r);
-    PyObject *inst = h_exc_instance(PyExc_ValueError, "inst");
+    PyObject *inst = th_exc_instance(PyExc_ValueError, "inst");
     PyObject *v = PyUnicode_FromString("v");
     PyObject *three = PyLong_FromLong(3);
     CHECK_EQ_INT(PyChannel_SendThrow(ch, inst, v, NULL), -1);
@@ -581,10 +534,10 @@ MAIN_TEST(test_send_throw_bad_arguments) {
     CHECK_ERR(PyExc_TypeError, "third argument must be a traceback object");
     CHECK_CHAN(ch, -1, r[0], 0, 0);               /* unchanged */
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    CHECK_EQ_INT(main_send_long(1), 0);
+    CHECK_EQ_INT(th_send_int(g_ch, 1), 0);
     CHECK_LOG("r1:recv r1:got1");
     Py_XDECREF(inst); Py_DECREF(v); Py_DECREF(three);
-    h_finish(r[0]);
+    th_finish(r[0]);
     Py_DECREF(ch);
 }
 
@@ -592,15 +545,15 @@ MAIN_TEST(test_send_throw_bad_arguments) {
 MAIN_TEST(test_send_throw_blocks_in_E) {
     PyChannelObject *ch = new_chan();
     if (!ch) return;
-    PyTaskletObject *y = h_spawn(t_sendthrow, 1, "y1");
-    let_run();
+    PyTaskletObject *y = spawn_exc_sender(TH_SEND_THROW, 1);
+    th_schedule();
     CHECK_CHAN(ch, 1, y, 0, 0);
     PyChannel_Close(ch);                          /* XS(1): transfer still works */
     main_recv_log();
     CHECK_CHAN(ch, 0, NULL, 1, 1);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("y1:send M:RuntimeError(t1) y1:sent");
-    h_finish(y);
+    th_finish(y);
     Py_DECREF(ch);
 }
 
@@ -619,7 +572,7 @@ MAIN_TEST(test_kill_blocked_receiver_and_sender) {
     CHECK_LOG("r1:TaskletExit()");
     CHECK_CHAN(ch, -1, r[2], 0, 0);
     CHECK_EQ_INT(PyTasklet_GetBlocked(r[0]), 0);
-    CHECK_EQ_INT(main_send_long(3), 0);           /* the remaining one still gets values */
+    CHECK_EQ_INT(th_send_int(g_ch, 3), 0);        /* the remaining one still gets values */
     CHECK_LOG("r3:got3");
     CHECK_CHAN(ch, 0, NULL, 0, 0);
     PyTaskletObject *s[2];
@@ -632,8 +585,8 @@ MAIN_TEST(test_kill_blocked_receiver_and_sender) {
     CHECK_LOG("s1:TaskletExit()");
     CHECK_CHAN(ch, 0, NULL, 0, 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    for (int i = 0; i < 3; i++) h_finish(r[i]);
-    h_finish(s[0]); h_finish(s[1]);
+    for (int i = 0; i < 3; i++) th_finish(r[i]);
+    th_finish(s[0]); th_finish(s[1]);
     Py_DECREF(ch);
 }
 
@@ -653,10 +606,10 @@ MAIN_TEST(test_throw_to_blocked_receiver) {
     CHECK_EQ_INT(PyTasklet_GetBlocked(r[1]), 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
     CHECK_LOG("");
-    h_drain();
+    th_drain_all();
     CHECK_LOG("r2:ValueError(thrown)");
     Py_DECREF(m);
-    h_finish(r[0]); h_finish(r[1]);
+    th_finish(r[0]); th_finish(r[1]);
     Py_DECREF(ch);
 }
 
@@ -670,10 +623,10 @@ MAIN_TEST(test_kill_pending_blocked_sender) {
     CHECK(PyTasklet_Alive(s[0]));
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
     CHECK_LOG("s1:send");
-    h_drain();
+    th_drain_all();
     CHECK_LOG("s1:TaskletExit()");
     CHECK(!PyTasklet_Alive(s[0]));
-    h_finish(s[0]);
+    th_finish(s[0]);
     Py_DECREF(ch);
 }
 
@@ -693,9 +646,9 @@ MAIN_TEST(test_blocked_tasklet_queue_ops_refused) {
     CHECK_ERR(PyExc_RuntimeError, "You cannot remove a blocked tasklet.");
     CHECK_CHAN(ch, -1, r[0], 0, 0);
     CHECK(PyTasklet_Scheduled(r[0]) && !PyTasklet_Paused(r[0]));
-    CHECK_EQ_INT(main_send_long(1), 0);
+    CHECK_EQ_INT(th_send_int(g_ch, 1), 0);
     CHECK_LOG("r1:recv r1:got1");
-    h_finish(r[0]);
+    th_finish(r[0]);
     Py_DECREF(ch);
 }
 

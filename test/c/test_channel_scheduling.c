@@ -2,7 +2,7 @@
  * run-queue order (STATES.md 4.1), and what happens when the run queue empties: deadlock,
  * blocked main woken by the end of the last tasklet, exceptions routed to a blocked main
  * (STATES.md 4.2, API.md 5.5, 5.6). Interleavings are checked as exact event sequences. */
-#include "channel_helpers.h"
+#include "test_helpers.h"
 
 static PyChannelObject *g_ch, *g_ch2;
 
@@ -11,61 +11,21 @@ static PyChannelObject *g_ch, *g_ch2;
 #define MAIN_SEND_MSG "the main tasklet is sending without a receiver available."
 
 /* ---- task functions ------------------------------------------------------------------------ */
-static PyObject *p_recv(long id) {
-    (void)id;
-    h_logf("P:recv");
-    PyObject *v = PyChannel_Receive(g_ch);
-    if (!v) return h_log_exc("P") ? NULL : Py_NewRef(Py_None);
-    h_logf("P:got%s", h_val(v));
-    Py_DECREF(v);
-    Py_RETURN_NONE;
-}
-
-static PyObject *p_send(long v) {
-    h_logf("P:send");
-    PyObject *o = PyLong_FromLong(v);
-    int rc = PyChannel_Send(g_ch, o);
-    Py_DECREF(o);
-    if (rc) return h_log_exc("P") ? NULL : Py_NewRef(Py_None);
-    h_logf("P:sent");
-    Py_RETURN_NONE;
-}
-
-/* a sending tasklet other than main */
-static PyObject *s_send(long v) {
-    h_logf("S:send");
-    PyObject *o = PyLong_FromLong(v);
-    int rc = PyChannel_Send(g_ch, o);
-    Py_DECREF(o);
-    if (rc) return h_log_exc("S") ? NULL : Py_NewRef(Py_None);
-    h_logf("S:sent");
-    Py_RETURN_NONE;
-}
-
-static PyObject *x_task(long id) {
-    (void)id;
-    h_logf("X");
-    Py_RETURN_NONE;
-}
-
 static PyObject *pp_sender(long n) {
     for (long i = 1; i <= n; i++) {
-        h_logf("A:send%ld", i);
-        PyObject *o = PyLong_FromLong(i);
-        int rc = PyChannel_Send(g_ch, o);
-        Py_DECREF(o);
-        if (rc) return NULL;
-        h_logf("A:sent%ld", i);
+        th_logf("A:send%ld", i);
+        if (th_send_int(g_ch, i)) return NULL;
+        th_logf("A:sent%ld", i);
     }
     Py_RETURN_NONE;
 }
 
 static PyObject *pp_receiver(long n) {
     for (long i = 1; i <= n; i++) {
-        h_logf("B:recv");
+        th_logf("B:recv");
         PyObject *v = PyChannel_Receive(g_ch);
         if (!v) return NULL;
-        h_logf("B:got%s", h_val(v));
+        th_logf("B:got%s", th_val(v));
         Py_DECREF(v);
     }
     Py_RETURN_NONE;
@@ -73,38 +33,12 @@ static PyObject *pp_receiver(long n) {
 
 /* blocks on g_ch2 (while main is blocked on g_ch); catches what it gets if arg != 0 */
 static PyObject *t_block_other(long catch_it) {
-    h_logf("T:recv");
+    th_logf("T:recv");
     PyObject *v = PyChannel_Receive(g_ch2);
-    if (v) { h_logf("T:got%s", h_val(v)); Py_DECREF(v); Py_RETURN_NONE; }
-    if (!catch_it) { h_logf("T:dies"); return NULL; }
-    h_log_exc("T");
+    if (v) { th_logf("T:got%s", th_val(v)); Py_DECREF(v); Py_RETURN_NONE; }
+    if (!catch_it) { th_logf("T:dies"); return NULL; }
+    th_log_exc("T");
     Py_RETURN_NONE;
-}
-
-static PyObject *t_end(long id) {
-    (void)id;
-    h_logf("T:end");
-    Py_RETURN_NONE;
-}
-
-static PyObject *t_raise(long id) {
-    (void)id;
-    h_logf("T:raise");
-    PyErr_SetString(PyExc_ValueError, "boom");
-    return NULL;
-}
-
-static PyChannelObject *new_chan(const char *name) {
-    PyChannelObject *ch = PyChannel_New(NULL);
-    CHECK(ch != NULL);
-    if (ch) h_name_set((PyObject *)ch, name);
-    return ch;
-}
-
-static void let_run(void) {
-    PyObject *r = PyStackless_Schedule(Py_None, 0);
-    CHECK(r != NULL);
-    if (!r) PyErr_Print(); else Py_DECREF(r);
 }
 
 /* ---- 5.4: preference x direction x schedule_all ---------------------------------------------
@@ -114,40 +48,38 @@ static int c_send, c_pref, c_sa;
 static const char *c_expected;
 
 static void transfer_case_body(void) {
-    g_ch = new_chan("ch");
+    g_ch = th_new_chan("ch");
     if (!g_ch) return;
     PyChannel_SetPreference(g_ch, c_pref);
     PyChannel_SetScheduleAll(g_ch, c_sa);
-    PyTaskletObject *p = h_spawn(c_send ? p_recv : p_send, 7, "P");
-    let_run();
+    PyTaskletObject *p = c_send ? th_spawn_receiver(g_ch, "P") : th_spawn_sender(g_ch, "P", 7);
+    th_schedule();
     CHECK_EQ_INT(PyChannel_GetBalance(g_ch), c_send ? -1 : 1);
-    PyTaskletObject *x = h_spawn(x_task, 0, "X");
-    h_logf("M:op");
+    PyTaskletObject *x = th_spawn_logger("X");
+    th_logf("M:op");
     if (c_send) {
-        PyObject *o = PyLong_FromLong(7);
-        CHECK_EQ_INT(PyChannel_Send(g_ch, o), 0);
-        Py_DECREF(o);
-        h_logf("M:ret");
+        CHECK_EQ_INT(th_send_int(g_ch, 7), 0);
+        th_logf("M:ret");
     } else {
         PyObject *v = PyChannel_Receive(g_ch);
         CHECK(v != NULL);
-        h_logf("M:ret%s", h_val(v));
+        th_logf("M:ret%s", th_val(v));
         Py_XDECREF(v);
     }
     CHECK_EQ_INT(PyChannel_GetBalance(g_ch), 0);
-    h_drain();
-    if (strcmp(h_log, c_expected) != 0)
+    th_drain_all();
+    if (strcmp(th_log, c_expected) != 0)
         fprintf(stderr, "  (case: %s, preference %d, schedule_all %d)\n",
                 c_send ? "send" : "receive", c_pref, c_sa);
     CHECK_LOG(c_expected);
-    h_finish(p); h_finish(x);
+    th_finish(p); th_finish(x);
     Py_DECREF(g_ch);
     g_ch = NULL;
 }
 
 static void transfer_case(int send, int pref, int sa, const char *expected) {
     c_send = send; c_pref = pref; c_sa = sa; c_expected = expected;
-    h_run_main(transfer_case_body);
+    th_run_main(transfer_case_body);
 }
 
 static void test_send_preference_receiver(void) {      /* -1: switch to the receiver now */
@@ -183,48 +115,48 @@ static void test_receive_schedule_all(void) {
 /* preference -1 with a non-main sender: the receiver is inserted right after the sender and
  * runs at once; the sender becomes last in the round (after main). */
 MAIN_TEST(test_send_from_tasklet_prefer_receiver) {
-    g_ch = new_chan("ch");
+    g_ch = th_new_chan("ch");
     if (!g_ch) return;
-    PyTaskletObject *p = h_spawn(p_recv, 0, "P");
-    let_run();
+    PyTaskletObject *p = th_spawn_receiver(g_ch, "P");
+    th_schedule();
     CHECK_LOG("P:recv");
-    PyTaskletObject *s = h_spawn(s_send, 5, "S");
-    PyTaskletObject *x = h_spawn(x_task, 0, "X");
-    let_run();
-    h_logf("M");
-    h_drain();
+    PyTaskletObject *s = th_spawn_sender(g_ch, "S", 5);
+    PyTaskletObject *x = th_spawn_logger("X");
+    th_schedule();
+    th_logf("M");
+    th_drain_all();
     CHECK_LOG("S:send P:got5 X M S:sent");
-    h_finish(p); h_finish(s); h_finish(x);
+    th_finish(p); th_finish(s); th_finish(x);
     Py_DECREF(g_ch);
 }
 
 /* ping-pong between two tasklets with the default preference */
 MAIN_TEST(test_pingpong_between_tasklets) {
-    g_ch = new_chan("ch");
+    g_ch = th_new_chan("ch");
     if (!g_ch) return;
-    PyTaskletObject *a = h_spawn(pp_sender, 3, "A");
-    PyTaskletObject *b = h_spawn(pp_receiver, 3, "B");
-    h_drain();
+    PyTaskletObject *a = th_spawn_fn(pp_sender, 3, "A");
+    PyTaskletObject *b = th_spawn_fn(pp_receiver, 3, "B");
+    th_drain_all();
     CHECK_LOG("A:send1 B:recv B:got1 B:recv A:sent1 A:send2 B:got2 B:recv A:sent2 "
               "A:send3 B:got3 A:sent3");
     CHECK_EQ_INT(PyChannel_GetBalance(g_ch), 0);
     CHECK(!PyTasklet_Alive(a));
     CHECK(!PyTasklet_Alive(b));
-    h_finish(a); h_finish(b);
+    th_finish(a); th_finish(b);
     Py_DECREF(g_ch);
 }
 
 /* ---- deadlock (4.2) -------------------------------------------------------------------------- */
 MAIN_TEST(test_deadlock_main_alone) {
-    g_ch = new_chan("ch");
+    g_ch = th_new_chan("ch");
     if (!g_ch) return;
     CHECK(PyChannel_Receive(g_ch) == NULL);
     CHECK_ERR(PyExc_RuntimeError, DEADLOCK_MSG);
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    CHECK(PyTasklet_IsCurrent(h_main));
-    CHECK_EQ_INT(PyTasklet_GetBlocked(h_main), 0);
-    CHECK(PyTasklet_Scheduled(h_main));
+    CHECK(PyTasklet_IsCurrent(th_main));
+    CHECK_EQ_INT(PyTasklet_GetBlocked(th_main), 0);
+    CHECK(PyTasklet_Scheduled(th_main));
     CHECK_EQ_INT(PyChannel_Send(g_ch, Py_None), -1);
     CHECK_ERR(PyExc_RuntimeError, DEADLOCK_MSG);
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
@@ -235,91 +167,91 @@ MAIN_TEST(test_deadlock_main_alone) {
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     /* the channel still works afterwards */
-    PyTaskletObject *p = h_spawn(p_send, 4, "P");
+    PyTaskletObject *p = th_spawn_sender(g_ch, "P", 4);
     PyObject *v = PyChannel_Receive(g_ch);
     CHECK(v != NULL && PyLong_AsLong(v) == 4);
     Py_XDECREF(v);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("P:send P:sent");
-    h_finish(p);
+    th_finish(p);
     Py_DECREF(g_ch);
 }
 
 /* Main blocked on ch; T blocks on ch2 with nothing else runnable: T gets Deadlock (caught);
  * then T ends normally while main is still blocked: main's receive raises. */
 MAIN_TEST(test_deadlock_in_tasklet_while_main_blocked) {
-    g_ch = new_chan("ch");
-    g_ch2 = new_chan("ch2");
+    g_ch = th_new_chan("ch");
+    g_ch2 = th_new_chan("ch2");
     if (!g_ch || !g_ch2) return;
-    PyTaskletObject *t = h_spawn(t_block_other, 1, "T");
+    PyTaskletObject *t = th_spawn_fn(t_block_other, 1, "T");
     PyObject *v = PyChannel_Receive(g_ch);
     CHECK(v == NULL);
-    if (!v) h_log_exc("M"); else Py_DECREF(v);
+    if (!v) th_log_exc("M"); else Py_DECREF(v);
     CHECK_LOG("T:recv T:RuntimeError(" DEADLOCK_MSG ") M:RuntimeError(" MAIN_RECV_MSG ")");
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
     CHECK_CHAN(g_ch2, 0, NULL, 0, 0);
     CHECK(!PyTasklet_Alive(t));
-    CHECK_EQ_INT(PyTasklet_GetBlocked(h_main), 0);
-    h_finish(t);
+    CHECK_EQ_INT(PyTasklet_GetBlocked(th_main), 0);
+    th_finish(t);
     Py_DECREF(g_ch); Py_DECREF(g_ch2);
 }
 
 /* ... T does not catch the Deadlock error: T dies, main's receive raises it */
 MAIN_TEST(test_deadlock_uncaught_goes_to_blocked_main) {
-    g_ch = new_chan("ch");
-    g_ch2 = new_chan("ch2");
+    g_ch = th_new_chan("ch");
+    g_ch2 = th_new_chan("ch2");
     if (!g_ch || !g_ch2) return;
-    PyTaskletObject *t = h_spawn(t_block_other, 0, "T");
+    PyTaskletObject *t = th_spawn_fn(t_block_other, 0, "T");
     PyObject *v = PyChannel_Receive(g_ch);
     CHECK(v == NULL);
-    if (!v) h_log_exc("M"); else Py_DECREF(v);
+    if (!v) th_log_exc("M"); else Py_DECREF(v);
     CHECK_LOG("T:recv T:dies M:RuntimeError(" DEADLOCK_MSG ")");
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
     CHECK_CHAN(g_ch2, 0, NULL, 0, 0);
-    h_finish(t);
+    th_finish(t);
     Py_DECREF(g_ch); Py_DECREF(g_ch2);
 }
 
 MAIN_TEST(test_main_blocked_receiving_when_last_tasklet_ends) {
-    g_ch = new_chan("ch");
+    g_ch = th_new_chan("ch");
     if (!g_ch) return;
-    PyTaskletObject *t = h_spawn(t_end, 0, "T");
+    PyTaskletObject *t = th_spawn_f(th_logger("T:end"), NULL, "T");
     PyObject *v = PyChannel_Receive(g_ch);
     CHECK(v == NULL);
-    if (!v) h_log_exc("M"); else Py_DECREF(v);
+    if (!v) th_log_exc("M"); else Py_DECREF(v);
     CHECK_LOG("T:end M:RuntimeError(" MAIN_RECV_MSG ")");
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);      /* main was removed from the channel */
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    h_finish(t);
+    th_finish(t);
     Py_DECREF(g_ch);
 }
 
 MAIN_TEST(test_main_blocked_sending_when_last_tasklet_ends) {
-    g_ch = new_chan("ch");
+    g_ch = th_new_chan("ch");
     if (!g_ch) return;
-    PyTaskletObject *t = h_spawn(t_end, 0, "T");
+    PyTaskletObject *t = th_spawn_f(th_logger("T:end"), NULL, "T");
     CHECK_EQ_INT(PyChannel_Send(g_ch, Py_None), -1);
-    h_log_exc("M");
+    th_log_exc("M");
     CHECK_LOG("T:end M:RuntimeError(" MAIN_SEND_MSG ")");
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
-    h_finish(t);
+    th_finish(t);
     Py_DECREF(g_ch);
 }
 
 MAIN_TEST(test_exception_goes_to_blocked_main) {
-    g_ch = new_chan("ch");
+    g_ch = th_new_chan("ch");
     if (!g_ch) return;
-    PyTaskletObject *t = h_spawn(t_raise, 0, "T");
-    PyTaskletObject *x = h_spawn(x_task, 0, "X");   /* still queued: delivered regardless */
+    PyTaskletObject *t = th_spawn_raiser(PyExc_ValueError, "T");
+    PyTaskletObject *x = th_spawn_logger("X");      /* still queued: delivered regardless */
     PyObject *v = PyChannel_Receive(g_ch);
     CHECK(v == NULL);
-    if (!v) h_log_exc("M"); else Py_DECREF(v);
+    if (!v) th_log_exc("M"); else Py_DECREF(v);
     CHECK_LOG("T:raise M:ValueError(boom)");
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);      /* X stays queued */
-    h_drain();
+    th_drain_all();
     CHECK_LOG("X");
-    h_finish(t); h_finish(x);
+    th_finish(t); th_finish(x);
     Py_DECREF(g_ch);
 }
 
@@ -330,8 +262,8 @@ MAIN_TEST(test_schedule_remove_alone_returns) {
     CHECK(r == marker);
     Py_XDECREF(r);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    CHECK(PyTasklet_Scheduled(h_main));
-    CHECK(PyTasklet_IsCurrent(h_main));
+    CHECK(PyTasklet_Scheduled(th_main));
+    CHECK(PyTasklet_IsCurrent(th_main));
     r = PyStackless_Schedule(marker, 0);            /* schedule alone: no switch */
     CHECK(r == marker);
     Py_XDECREF(r);
@@ -340,9 +272,9 @@ MAIN_TEST(test_schedule_remove_alone_returns) {
 
 /* main inside run(); T blocks with nothing else runnable: run() returns None, T stays blocked */
 MAIN_TEST(test_block_while_main_in_run) {
-    g_ch = new_chan("ch");
+    g_ch = th_new_chan("ch");
     if (!g_ch) return;
-    PyTaskletObject *p = h_spawn(p_recv, 0, "P");
+    PyTaskletObject *p = th_spawn_receiver(g_ch, "P");
     PyObject *r = PyStackless_RunWatchdog(0);
     CHECK(r == Py_None);
     if (!r) PyErr_Print(); else Py_DECREF(r);
@@ -351,58 +283,46 @@ MAIN_TEST(test_block_while_main_in_run) {
     CHECK(PyTasklet_Alive(p));
     CHECK_EQ_INT(PyTasklet_GetBlocked(p), -1);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    PyObject *o = PyLong_FromLong(1);
-    CHECK_EQ_INT(PyChannel_Send(g_ch, o), 0);
-    Py_DECREF(o);
+    CHECK_EQ_INT(th_send_int(g_ch, 1), 0);
     CHECK_LOG("P:got1");
-    h_finish(p);
+    th_finish(p);
     Py_DECREF(g_ch);
 }
 
 /* a tasklet blocking in send_exception while main sits in run(): run() returns None; the
  * reference's quirk of handing the blocking tasklet's bomb to main is not replicated
  * (API.md 5.5 recommendation) */
-static PyObject *t_sendexc(long id) {
-    (void)id;
-    h_logf("X:send");
-    int rc = PyChannel_SendException(g_ch, PyExc_ValueError, Py_None);
-    if (rc) return h_log_exc("X") ? NULL : Py_NewRef(Py_None);
-    h_logf("X:sent");
-    Py_RETURN_NONE;
-}
 MAIN_TEST(test_blocking_send_exception_while_main_in_run) {
-    g_ch = new_chan("ch");
+    g_ch = th_new_chan("ch");
     if (!g_ch) return;
-    PyTaskletObject *x = h_spawn(t_sendexc, 0, "X");
+    PyTaskletObject *x = th_spawn_f(th_sender(g_ch, "X", TH_SEND_EXCEPTION, PyExc_ValueError, Py_None), NULL, "X");
     PyObject *r = PyStackless_RunWatchdog(0);
     CHECK(r == Py_None);
-    if (!r) h_log_exc("M"); else Py_DECREF(r);
+    if (!r) th_log_exc("M"); else Py_DECREF(r);
     CHECK_LOG("X:send");
     CHECK_CHAN(g_ch, 1, x, 0, 0);
     PyObject *v = PyChannel_Receive(g_ch);
     CHECK(v == NULL);
     CHECK_ERR(PyExc_ValueError, "None");
-    h_drain();
+    th_drain_all();
     CHECK_LOG("X:sent");
-    h_finish(x);
+    th_finish(x);
     Py_DECREF(g_ch);
 }
 
 /* main switched away (paused); the tasklet blocks with nothing else runnable: main is revived */
 MAIN_TEST(test_block_while_main_paused_by_switch) {
-    g_ch = new_chan("ch");
+    g_ch = th_new_chan("ch");
     if (!g_ch) return;
-    PyTaskletObject *p = h_spawn(p_recv, 0, "P");
+    PyTaskletObject *p = th_spawn_receiver(g_ch, "P");
     CHECK_EQ_INT(PyTasklet_Switch(p), 0);
     CHECK_LOG("P:recv");
-    CHECK(PyTasklet_IsCurrent(h_main));
+    CHECK(PyTasklet_IsCurrent(th_main));
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     CHECK_CHAN(g_ch, -1, p, 0, 0);
-    PyObject *o = PyLong_FromLong(2);
-    CHECK_EQ_INT(PyChannel_Send(g_ch, o), 0);
-    Py_DECREF(o);
+    CHECK_EQ_INT(th_send_int(g_ch, 2), 0);
     CHECK_LOG("P:got2");
-    h_finish(p);
+    th_finish(p);
     Py_DECREF(g_ch);
 }
 

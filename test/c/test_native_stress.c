@@ -14,8 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "harness.h"
-#include "tasklet_helpers.h"
+#include "test_helpers.h"
 
 static double now_s(void)
 {
@@ -82,16 +81,16 @@ static PyObject *w_deep_fn(PyObject *self, PyObject *unused)
 }
 static PyMethodDef w_deep_def = {"w_deep", w_deep_fn, METH_NOARGS, NULL};
 
-INSIDE(test_block_50_c_frames_deep)
+MAIN_TEST(test_block_50_c_frames_deep)
 {
     long i;
     PyObject *r;
     g_ch = PyChannel_New(NULL);
     deep_frame_errors = 0;
     for (i = 0; i < NDEEP; i++) {
-        PyObject *k = tl_int(i);
+        PyObject *k = th_int(i);
         deep_results[i] = -1;
-        CHECK(tl_spawn_free(&w_deep_def, k, NULL) == 0);
+        CHECK(th_spawn_free(&w_deep_def, k, NULL) == 0);
         Py_DECREF(k);
     }
     r = PyStackless_Schedule(Py_None, 0);      /* all descend and block */
@@ -99,11 +98,11 @@ INSIDE(test_block_50_c_frames_deep)
     CHECK_EQ_INT(PyChannel_GetBalance(g_ch), -NDEEP);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     for (i = 0; i < NDEEP; i++) {              /* FIFO: tasklet i gets i * 1000 */
-        PyObject *v = tl_int(i * 1000);
+        PyObject *v = th_int(i * 1000);
         EXPECT_OK(PyChannel_Send(g_ch, v));
         Py_DECREF(v);
     }
-    CHECK(tl_drain(100) == 0);
+    CHECK(th_drain(100) == 0);
     for (i = 0; i < NDEEP; i++) CHECK_EQ_INT(deep_results[i], i * 1000 + DEEP);
     CHECK_EQ_INT(deep_frame_errors, 0);
     CHECK_EQ_INT(PyChannel_GetBalance(g_ch), 0);
@@ -111,7 +110,7 @@ INSIDE(test_block_50_c_frames_deep)
 }
 
 /* Killing tasklets that are blocked deep down unwinds their C frames (TaskletExit). */
-INSIDE(test_kill_blocked_deep_tasklets)
+MAIN_TEST(test_kill_blocked_deep_tasklets)
 {
     PyTaskletObject *t[4];
     long i;
@@ -119,8 +118,8 @@ INSIDE(test_kill_blocked_deep_tasklets)
     g_ch = PyChannel_New(NULL);
     deep_frame_errors = 0;
     for (i = 0; i < 4; i++) {
-        PyObject *k = tl_int(i);
-        t[i] = tl_spawn(&w_deep_def, k, NULL);
+        PyObject *k = th_int(i);
+        t[i] = th_spawn(&w_deep_def, k, NULL);
         Py_DECREF(k);
     }
     r = PyStackless_Schedule(Py_None, 0);
@@ -174,7 +173,7 @@ static PyObject *w_many_fn(PyObject *self, PyObject *unused)
 }
 static PyMethodDef w_many_def = {"w_many", w_many_fn, METH_NOARGS, NULL};
 
-INSIDE(test_100k_native_tasklets_alive)
+MAIN_TEST(test_100k_native_tasklets_alive)
 {
     PyTaskletObject **ts = calloc(NMANY, sizeof *ts);
     long i, bad = 0, alive = 0, created = 0;
@@ -186,11 +185,11 @@ INSIDE(test_100k_native_tasklets_alive)
     if (!ts || !many_recv) { CHECK(!"calloc"); free(ts); free(many_recv); Py_CLEAR(g_ch); return; }
     t0 = now_s();
     for (i = 0; i < NMANY; i++) {
-        PyObject *k = tl_int(i);
+        PyObject *k = th_int(i);
         many_recv[i] = -1;
-        ts[i] = tl_spawn(&w_many_def, k, NULL);
+        ts[i] = th_spawn(&w_many_def, k, NULL);
         Py_DECREF(k);
-        if (!ts[i]) { fprintf(stderr, "  spawn %ld failed: %s\n", i, tl_exc_tag()); PyErr_Print(); break; }
+        if (!ts[i]) { fprintf(stderr, "  spawn %ld failed: %s\n", i, th_exc_tag()); PyErr_Print(); break; }
         created++;
     }
     CHECK_EQ_INT(created, NMANY);
@@ -206,7 +205,7 @@ INSIDE(test_100k_native_tasklets_alive)
     for (i = 0; i < created; i++) alive += PyTasklet_Alive(ts[i]) && PyTasklet_GetBlocked(ts[i]) == -1;
     CHECK_EQ_INT(alive, created);
     for (i = 0; i < created; i++) {
-        PyObject *v = tl_int(i);
+        PyObject *v = th_int(i);
         if (PyChannel_Send(g_ch, v) != 0) { fprintf(stderr, "  send %ld failed\n", i); PyErr_Print(); Py_DECREF(v); break; }
         Py_DECREF(v);
     }
@@ -239,7 +238,7 @@ static PyObject *w_count_fn(PyObject *self, PyObject *unused)
 }
 static PyMethodDef w_count_def = {"w_count", w_count_fn, METH_NOARGS, NULL};
 
-INSIDE(test_200k_spawn_finish_cycles)
+MAIN_TEST(test_200k_spawn_finish_cycles)
 {
     const int batches = 200, per = 1000;
     int b, j;
@@ -249,7 +248,7 @@ INSIDE(test_200k_spawn_finish_cycles)
     for (b = 0; b < batches; b++) {
         PyObject *r;
         for (j = 0; j < per; j++)
-            if (tl_spawn_free(&w_count_def, NULL, NULL) != 0) { PyErr_Print(); CHECK(!"spawn"); return; }
+            if (th_spawn_free(&w_count_def, NULL, NULL) != 0) { PyErr_Print(); CHECK(!"spawn"); return; }
         CHECK_EQ_INT(PyStackless_GetRunCount(), per + 1);
         r = PyStackless_Schedule(Py_None, 0);  /* all of them run to completion */
         Py_XDECREF(r);
@@ -307,16 +306,16 @@ static PyObject *w_pong_fn(PyObject *self, PyObject *unused)
 static PyMethodDef w_ping_def = {"w_ping", w_ping_fn, METH_NOARGS, NULL};
 static PyMethodDef w_pong_def = {"w_pong", w_pong_fn, METH_NOARGS, NULL};
 
-INSIDE(test_pingpong_1m_hops)
+MAIN_TEST(test_pingpong_1m_hops)
 {
     PyTaskletObject *a, *b;
     double t0;
     g_ch = PyChannel_New(NULL);
     pp_hops = pp_errors = 0;
-    a = tl_spawn(&w_ping_def, NULL, NULL);
-    b = tl_spawn(&w_pong_def, NULL, NULL);
+    a = th_spawn(&w_ping_def, NULL, NULL);
+    b = th_spawn(&w_pong_def, NULL, NULL);
     t0 = now_s();
-    CHECK(tl_drain(HOPS * 4) == 0);
+    CHECK(th_drain(HOPS * 4) == 0);
     CHECK_NO_ERR();
     printf("     1M hops: %.3f s (%.0f ns/hop)\n", now_s() - t0, (now_s() - t0) * 1e9 / HOPS);
     CHECK_EQ_INT(pp_hops, HOPS);
@@ -351,12 +350,12 @@ static PyObject *w_small_stack_fn(PyObject *self, PyObject *unused)
 {
     (void)self; (void)unused;
     g_small_depth = use_stack(60);   /* ~20 KiB of a 64 KiB stack */
-    tl_logf("small-ok");
+    th_logf("small-ok");
     Py_RETURN_NONE;
 }
 static PyMethodDef w_small_stack_def = {"w_small_stack", w_small_stack_fn, METH_NOARGS, NULL};
 
-INSIDE(test_native_stack_size_api)
+MAIN_TEST(test_native_stack_size_api)
 {
     const char *env = getenv("STACKLESS_STACK_SIZE");
     long page = sysconf(_SC_PAGESIZE);
@@ -373,9 +372,9 @@ INSIDE(test_native_stack_size_api)
         CHECK_EQ_INT(g_thread_stack_size, def);
     }
     /* a tasklet created now runs on a 64 KiB stack */
-    t = tl_spawn(&w_small_stack_def, NULL, NULL);
+    t = th_spawn(&w_small_stack_def, NULL, NULL);
     if (t) EXPECT_OK(PyTasklet_Run(t));
-    CHECK_LOG("small-ok");
+    CHECK_LOG_SO_FAR("small-ok");
     Py_XDECREF(t);
     /* rounding: at least the minimum, whole pages */
     CHECK_EQ_INT(PyStackless_SetNativeStackSize(1000), 64 * 1024);
@@ -410,7 +409,7 @@ static PyMethodDef w_runaway_def = {"w_runaway", w_runaway_fn, METH_NOARGS, NULL
 
 static void overflow_child_body(void)
 {
-    PyTaskletObject *t = tl_spawn(&w_runaway_def, NULL, NULL);
+    PyTaskletObject *t = th_spawn(&w_runaway_def, NULL, NULL);
     if (t) PyTasklet_Run(t);
     fprintf(stderr, "child: the runaway tasklet returned\n");
 }
@@ -431,7 +430,7 @@ static void test_stack_overflow_aborts_with_report(void)
         close(fds[0]);
         dup2(fds[1], 2);
         PyStackless_SetNativeStackSize(64 * 1024);
-        tl_run_inside(overflow_child_body);
+        th_run_main(overflow_child_body);
         _exit(3);
     }
     close(fds[1]);

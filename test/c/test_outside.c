@@ -4,11 +4,10 @@
  *   inside raises RuntimeError), C-API.md 5 (GetCurrent NULL without exception outside,
  *   GetRunCount), C-API.md 6 (the schedule callback sees (NULL, main) when main starts and
  *   (main, NULL) when it ends).
- * This file runs mostly outside; INSIDE tests are used where a main tasklet is needed. */
+ * This file runs mostly outside; MAIN_TEST tests are used where a main tasklet is needed. */
 #define _GNU_SOURCE 1
 #include <pthread.h>
-#include "harness.h"
-#include "tasklet_helpers.h"
+#include "test_helpers.h"
 
 #define RTE PyExc_RuntimeError
 #define MSG_INSIDE "Call_Main cannot run within a main tasklet"
@@ -57,7 +56,7 @@ static void test_outside_state(void)
 static void test_call_main_returns_result(void)
 {
     PyObject *f = PyCFunction_New(&f_sum_def, NULL), *a = Py_BuildValue("(ii)", 2, 3), *kw = PyDict_New();
-    PyObject *k = tl_int(10), *e = tl_tuple0();
+    PyObject *k = th_int(10), *e = th_tuple0();
     g_sum_saw_main = 0;
     CHECK_EQ_INT(as_long_and_free(PyStackless_Call_Main(f, a, NULL)), 5);
     CHECK(g_sum_saw_main);
@@ -73,14 +72,14 @@ static void test_call_main_returns_result(void)
 /* Exceptions of the main function propagate to Call_Main's caller (TaskletExit too). */
 static void test_call_main_propagates_exceptions(void)
 {
-    PyObject *f = PyCFunction_New(&w_raise_def, PyExc_ValueError), *e = tl_tuple0(), *one = tl_int(1);
-    PyObject *g = PyCFunction_New(&w_raise_def, PyExc_TaskletExit);
-    tl_log_reset();
+    PyObject *f = th_raiser(PyExc_ValueError, NULL), *e = th_tuple0(), *one = th_int(1);
+    PyObject *g = th_raiser(PyExc_TaskletExit, NULL);
+    th_log_reset();
     CHECK(PyStackless_Call_Main(f, e, NULL) == NULL);
     CHECK_ERR(PyExc_ValueError, "boom");
     CHECK(PyStackless_Call_Main(g, e, NULL) == NULL);
     CHECK_ERR(PyExc_TaskletExit, "boom");
-    CHECK_LOG("raise raise");
+    CHECK_LOG_SO_FAR("raise raise");
     CHECK(PyStackless_Call_Main(one, e, NULL) == NULL);           /* not callable */
     CHECK_ERR(PyExc_TypeError, NULL);
     CHECK(PyStackless_GetCurrent() == NULL);
@@ -91,7 +90,7 @@ static void test_call_main_propagates_exceptions(void)
 
 static PyObject *f_inside_calls(PyObject *self, PyObject *unused)
 {
-    PyObject *f = PyCFunction_New(&f_sum_def, NULL), *e = tl_tuple0();
+    PyObject *f = PyCFunction_New(&f_sum_def, NULL), *e = th_tuple0();
     (void)self; (void)unused;
     CHECK(PyStackless_Call_Main(f, e, NULL) == NULL);
     CHECK_ERR(RTE, MSG_INSIDE);
@@ -101,7 +100,7 @@ static PyObject *f_inside_calls(PyObject *self, PyObject *unused)
     CHECK_ERR(RTE, MSG_INSIDE);
     {
         PyObject *c = PyStackless_GetCurrent();
-        tl_logf("inside[%s]", c && PyTasklet_IsMain((PyTaskletObject *)c) ? "main" : "tasklet");
+        th_logf("inside[%s]", c && PyTasklet_IsMain((PyTaskletObject *)c) ? "main" : "tasklet");
         Py_XDECREF(c);
     }
     Py_DECREF(f); Py_DECREF(e);
@@ -109,13 +108,13 @@ static PyObject *f_inside_calls(PyObject *self, PyObject *unused)
 }
 static PyMethodDef f_inside_calls_def = {"f_inside_calls", f_inside_calls, METH_NOARGS, NULL};
 
-INSIDE(test_call_main_inside_is_an_error)
+MAIN_TEST(test_call_main_inside_is_an_error)
 {
     PyObject *r = f_inside_calls(NULL, NULL);     /* from main */
     Py_XDECREF(r);
-    CHECK(tl_spawn_free(&f_inside_calls_def, NULL, NULL) == 0);   /* from a native tasklet */
-    CHECK(tl_drain(3) == 0);
-    CHECK_LOG("inside[main] inside[tasklet]");
+    CHECK(th_spawn_free(&f_inside_calls_def, NULL, NULL) == 0);   /* from a native tasklet */
+    CHECK(th_drain(3) == 0);
+    CHECK_LOG_SO_FAR("inside[main] inside[tasklet]");
 }
 
 static void test_callmethod_main(void)
@@ -154,24 +153,24 @@ static PyObject *f_self_noargs(PyObject *self, PyObject *unused)
 {
     (void)unused;
     g_self_seen = self;
-    tl_logf("noargs:%s", tl_repr(self));
+    th_logf("noargs:%s", th_val(self));
     Py_RETURN_NONE;
 }
 static PyMethodDef f_self_noargs_def = {"f_self_noargs", f_self_noargs, METH_NOARGS, NULL};
 
 static void test_callcmethod_main(void)
 {
-    PyObject *self = tl_int(100), *r;
+    PyObject *self = th_int(100), *r;
     CHECK_EQ_INT(as_long_and_free(PyStackless_CallCMethod_Main(&f_sum_va_def, self, "(ii)", 2, 3)), 105);
     CHECK_EQ_INT(as_long_and_free(PyStackless_CallCMethod_Main(&f_sum_va_def, NULL, "i", 2)), 2);
     CHECK_EQ_INT(as_long_and_free(PyStackless_CallCMethod_Main(&f_sum_def, self, NULL)), 100);
-    tl_log_reset();
+    th_log_reset();
     g_self_seen = NULL;
     r = PyStackless_CallCMethod_Main(&f_self_noargs_def, self, NULL);
     CHECK(r == Py_None);
     Py_XDECREF(r);
     CHECK(g_self_seen == self);
-    CHECK_LOG("noargs:100");
+    CHECK_LOG_SO_FAR("noargs:100");
     CHECK(PyStackless_GetCurrent() == NULL);
     CHECK_NO_ERR();
     Py_DECREF(self);
@@ -181,10 +180,10 @@ static void test_callcmethod_main(void)
  * next main tasklet finds them. */
 static PyObject *f_leave_two(PyObject *self, PyObject *unused)
 {
-    PyObject *a = tl_str("A"), *b = tl_str("B");
+    PyObject *a = th_str("A"), *b = th_str("B");
     (void)self; (void)unused;
-    CHECK(tl_spawn_free(&w_log_def, a, NULL) == 0);
-    CHECK(tl_spawn_free(&w_log_def, b, NULL) == 0);
+    CHECK(th_spawn_free(&th_log_def, a, NULL) == 0);
+    CHECK(th_spawn_free(&th_log_def, b, NULL) == 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 3);
     Py_DECREF(a); Py_DECREF(b);
     Py_RETURN_NONE;
@@ -195,8 +194,8 @@ static PyObject *f_pick_up(PyObject *self, PyObject *unused)
 {
     (void)self; (void)unused;
     CHECK_EQ_INT(PyStackless_GetRunCount(), 3);
-    CHECK(tl_drain(5) == 0);
-    tl_logf("M");
+    CHECK(th_drain(5) == 0);
+    th_logf("M");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     Py_RETURN_NONE;
 }
@@ -205,36 +204,36 @@ static PyMethodDef f_pick_up_def = {"f_pick_up", f_pick_up, METH_NOARGS, NULL};
 static void test_queued_tasklets_stay_queued(void)
 {
     PyObject *r;
-    tl_log_reset();
+    th_log_reset();
     r = PyStackless_CallCMethod_Main(&f_leave_two_def, NULL, NULL);
     CHECK(r == Py_None);
     Py_XDECREF(r);
-    CHECK_LOG("");
+    CHECK_LOG_SO_FAR("");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
     CHECK(PyStackless_GetCurrent() == NULL);
     CHECK_NO_ERR();
     r = PyStackless_CallCMethod_Main(&f_pick_up_def, NULL, NULL);
     CHECK(r == Py_None);
     Py_XDECREF(r);
-    CHECK_LOG("A B M");
+    CHECK_LOG_SO_FAR("A B M");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 0);
 }
 
 /* A switching function called from outside runs itself as main, transparently. */
 static void test_switching_functions_from_outside(void)
 {
-    PyObject *a = tl_str("O1"), *b = tl_str("O2"), *v = tl_int(5), *r;
+    PyObject *a = th_str("O1"), *b = th_str("O2"), *v = th_int(5), *r;
     PyTaskletObject *t;
     PyChannelObject *ch = PyChannel_New(NULL);
-    tl_log_reset();
-    CHECK(tl_spawn_free(&w_log_def, a, NULL) == 0);
-    CHECK(tl_spawn_free(&w_log_def, b, NULL) == 0);
+    th_log_reset();
+    CHECK(th_spawn_free(&th_log_def, a, NULL) == 0);
+    CHECK(th_spawn_free(&th_log_def, b, NULL) == 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
     r = PyStackless_Schedule(v, 0);            /* runs O1 and O2, comes back */
     CHECK(r == v);
     Py_XDECREF(r);
     CHECK_NO_ERR();
-    CHECK_LOG("O1 O2");
+    CHECK_LOG_SO_FAR("O1 O2");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 0);
     CHECK(PyStackless_GetCurrent() == NULL);
     CHECK_NO_ERR();
@@ -244,24 +243,24 @@ static void test_switching_functions_from_outside(void)
     Py_XDECREF(r);
     CHECK_NO_ERR();
 
-    t = tl_spawn(&w_log_def, a, NULL);         /* PyTasklet_Run from outside */
+    t = th_spawn(&th_log_def, a, NULL);        /* PyTasklet_Run from outside */
     if (t) EXPECT_OK(PyTasklet_Run(t));
-    CHECK_LOG("O1 O2 O1");
+    CHECK_LOG_SO_FAR("O1 O2 O1");
     if (t) CHECK(!PyTasklet_Alive(t));
     Py_XDECREF(t);
 
     /* a receiver blocks (Run from outside returns), then a Send from outside feeds it */
-    tl_log_reset();
-    t = tl_new_park(PARK_RECV, ch);
+    th_log_reset();
+    t = th_new_park(PARK_RECV, ch);
     if (t) {
-        PyObject *e = tl_tuple0();
+        PyObject *e = th_tuple0();
         EXPECT_OK(PyTasklet_Setup(t, e, NULL));
         EXPECT_OK(PyTasklet_Run(t));
         CHECK_EQ_INT(PyTasklet_GetBlocked(t), -1);
         CHECK_EQ_INT(PyChannel_GetBalance(ch), -1);
         CHECK_EQ_INT(PyStackless_GetRunCount(), 0);
         EXPECT_OK(PyChannel_Send(ch, v));
-        CHECK_LOG("start[-] resumed:5[-]");
+        CHECK_LOG_SO_FAR("start[-] resumed:5[-]");
         CHECK(!PyTasklet_Alive(t));
         CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
         Py_DECREF(e);
@@ -320,10 +319,10 @@ static int fast_hook(PyTaskletObject *from, PyTaskletObject *to)
 static PyObject *g_cb_main, *g_cb_t;
 static PyObject *f_cb_body(PyObject *self, PyObject *unused)
 {
-    PyObject *n = tl_str("T"), *r;
+    PyObject *n = th_str("T"), *r;
     (void)self; (void)unused;
     g_cb_main = PyStackless_GetCurrent();
-    g_cb_t = (PyObject *)tl_spawn(&w_log_def, n, NULL);
+    g_cb_t = (PyObject *)th_spawn(&th_log_def, n, NULL);
     r = PyStackless_Schedule(Py_None, 0);
     Py_XDECREF(r);
     Py_DECREF(n);
@@ -362,15 +361,15 @@ static PyMethodDef py_cb_def = {"py_cb", py_cb, METH_VARARGS, NULL};
 
 static void test_schedule_callback_sees_main_start_and_end(void)
 {
-    PyObject *r, *cb, *one = tl_int(1);
-    tl_log_reset();
+    PyObject *r, *cb, *one = th_int(1);
+    th_log_reset();
     nev = 0;
     PyStackless_SetScheduleFastcallback(fast_hook);
     r = PyStackless_CallCMethod_Main(&f_cb_body_def, NULL, NULL);
     PyStackless_SetScheduleFastcallback(NULL);
     CHECK(r == Py_None);
     Py_XDECREF(r);
-    CHECK_LOG("T");
+    CHECK_LOG_SO_FAR("T");
     check_events("fast callback");
     Py_CLEAR(g_cb_main);
     Py_CLEAR(g_cb_t);

@@ -2,7 +2,7 @@
  * PyStackless_InitFunctionDeclaration and PyStackless_CallFunction in direct mode (no
  * soft-switch permission from C: every promoted call completes by hard switching, so the
  * function runs through all its steps in one invocation). */
-#include "channel_helpers.h"
+#include "test_helpers.h"
 
 static PyObject *g_expect_ob1;
 static int g_cookie;
@@ -17,13 +17,13 @@ static PyObject *sf_three_steps(PyObject *retval, long *step, PyObject **ob1, Py
     PyObject *r;
     (void)stackless;
     g_sf_calls++;
-    h_logf("f:enter%ld", *step);
+    th_logf("f:enter%ld", *step);
     if (retval == NULL) {
         CHECK(PyErr_Occurred() != NULL);
-        if (!g_recover) { h_logf("f:propagate"); return NULL; }
+        if (!g_recover) { th_logf("f:propagate"); return NULL; }
         CHECK(PyErr_ExceptionMatches(PyExc_ValueError));
         PyErr_Clear();
-        h_logf("f:recovered");
+        th_logf("f:recovered");
         *any = NULL;
         return PyLong_FromLong(99);
     }
@@ -36,7 +36,7 @@ static PyObject *sf_three_steps(PyObject *retval, long *step, PyObject **ob1, Py
         return NULL;
     }
 step0:
-    h_logf("f0:%s:n%ld", h_val(retval), *n);
+    th_logf("f0:%s:n%ld", th_val(retval), *n);
     CHECK(*ob1 == g_expect_ob1);
     CHECK(*ob2 == NULL);
     CHECK(*ob3 == NULL);
@@ -50,7 +50,7 @@ step0:
     if (!r) return NULL;
     Py_DECREF(r);
 step1:
-    h_logf("f1");
+    th_logf("f1");
     if (g_fail_step == 1) { PyErr_SetString(PyExc_ValueError, "step1"); return NULL; }
     *step = 2;
     STACKLESS_PROMOTE_ALL();
@@ -60,7 +60,7 @@ step1:
     if (!r) return NULL;
     Py_DECREF(r);
 step2:
-    h_logf("f2");
+    th_logf("f2");
     *any = NULL;
     return PyLong_FromLong(*n * 10 + 3);
 }
@@ -99,11 +99,11 @@ static void init_decl(void) {
 
 static PyObject *t_log2(long id) {
     (void)id;
-    h_logf("T1");
+    th_logf("T1");
     PyObject *r = PyStackless_Schedule(Py_None, 0);
     if (!r) return NULL;
     Py_DECREF(r);
-    h_logf("T2");
+    th_logf("T2");
     Py_RETURN_NONE;
 }
 
@@ -112,7 +112,7 @@ static PyObject *t_call_function(long arg) {
     PyObject *r = PyStackless_CallFunction(&g_decl, a, g_expect_ob1, NULL, NULL, 1, &g_cookie);
     Py_DECREF(a);
     if (!r) return NULL;
-    h_logf("U:ret%s", h_val(r));
+    th_logf("U:ret%s", th_val(r));
     Py_DECREF(r);
     Py_RETURN_NONE;
 }
@@ -167,7 +167,7 @@ MAIN_TEST(test_call_function_runs_all_steps) {
     PyObject *ob1 = PyUnicode_FromString("state");
     Py_ssize_t rc_before = Py_REFCNT(ob1);
     g_expect_ob1 = ob1;
-    PyTaskletObject *t = h_spawn(t_log2, 0, "T");
+    PyTaskletObject *t = th_spawn_fn(t_log2, 0, "T");
     PyObject *arg = PyLong_FromLong(7);
     PyObject *r = PyStackless_CallFunction(&g_decl, arg, ob1, NULL, NULL, 5, &g_cookie);
     CHECK(r != NULL && !STACKLESS_UNWINDING(r));
@@ -182,19 +182,19 @@ MAIN_TEST(test_call_function_runs_all_steps) {
     Py_DECREF(arg);
     Py_DECREF(ob1);
     g_expect_ob1 = NULL;
-    h_drain();
-    h_finish(t);
+    th_drain_all();
+    th_finish(t);
 }
 
 MAIN_TEST(test_call_function_from_tasklet) {
     init_decl();
     g_sf_calls = 0; g_fail_step = -1;
     g_expect_ob1 = NULL;
-    PyTaskletObject *u = h_spawn(t_call_function, 3, "U");
-    h_drain();
+    PyTaskletObject *u = th_spawn_fn(t_call_function, 3, "U");
+    th_drain_all();
     CHECK_LOG("f:enter0 f0:3:n1 f1 f2 U:ret13");
     CHECK_EQ_INT(g_sf_calls, 1);
-    h_finish(u);
+    th_finish(u);
 }
 
 MAIN_TEST(test_call_function_error_in_step) {

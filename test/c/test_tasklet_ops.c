@@ -9,8 +9,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "harness.h"
-#include "tasklet_helpers.h"
+#include "test_helpers.h"
 
 #define RTE PyExc_RuntimeError
 #define MSG_THROW_DEAD "You cannot throw to a dead tasklet"
@@ -28,7 +27,7 @@ static void check_dead_after(fixture *f)
     CHECK_ATTRS(f->t, fx_names[f->state], 0, 0, 0, 1, 0, 0, 0, 0);
     CHECK_EQ_INT(PyChannel_GetBalance(f->ch), 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    CHECK(PyTasklet_IsCurrent(g_main));
+    CHECK(PyTasklet_IsCurrent(th_main));
 }
 
 /* After a pending throw/kill the target is runnable (not blocked any more). */
@@ -43,12 +42,12 @@ static void check_runnable_after(fixture *f)
 /* ============================ 2.3 throw ======================================================= */
 
 /* throw(E) not pending, target catches (PARK_CATCH): runs now, caller stays runnable. */
-INSIDE(test_throw_matrix_caught)
+MAIN_TEST(test_throw_matrix_caught)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
         fixture f;
-        PyObject *msg = tl_str("x");
+        PyObject *msg = th_str("x");
         if (fx_make_ex(&f, st, PARK_CATCH)) { Py_DECREF(msg); continue; }
         if (is_dead_state(st)) {
             EXPECT_ERR(PyTasklet_Throw(f.t, 0, PyExc_ValueError, msg, NULL), RTE, MSG_THROW_DEAD);
@@ -57,12 +56,12 @@ INSIDE(test_throw_matrix_caught)
             /* raised before the function starts: the tasklet dies with it, and the exception
              * goes to the wake-up target, which is the caller (main): throw() raises it */
             EXPECT_ERR(PyTasklet_Throw(f.t, 0, PyExc_ValueError, msg, NULL), PyExc_ValueError, "x");
-            CHECK_LOG("");
+            CHECK_LOG_SO_FAR("");
             check_dead_after(&f);
         } else {
             EXPECT_OK(PyTasklet_Throw(f.t, 0, PyExc_ValueError, msg, NULL));
-            CHECK_LOG("exc:ValueError[R]");
-            CHECK_STR(tl_last_msg, "x");
+            CHECK_LOG_SO_FAR("exc:ValueError[R]");
+            CHECK_STR(th_last_msg, "x");
             check_dead_after(&f);
         }
         fx_cleanup(&f);
@@ -72,16 +71,16 @@ INSIDE(test_throw_matrix_caught)
 
 /* throw(E) not pending, target does not catch: it dies, main (the wake-up target and the
  * caller) gets E from its throw() call. */
-INSIDE(test_throw_matrix_uncaught)
+MAIN_TEST(test_throw_matrix_uncaught)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
         fixture f;
-        PyObject *msg = tl_str("y");
+        PyObject *msg = th_str("y");
         if (is_dead_state(st)) { Py_DECREF(msg); continue; }
         if (fx_make(&f, st)) { Py_DECREF(msg); continue; }
         EXPECT_ERR(PyTasklet_Throw(f.t, 0, PyExc_ZeroDivisionError, msg, NULL), PyExc_ZeroDivisionError, "y");
-        CHECK_LOG(is_unstarted(st) ? "" : "exc:ZeroDivisionError[R]");
+        CHECK_LOG_SO_FAR(is_unstarted(st) ? "" : "exc:ZeroDivisionError[R]");
         check_dead_after(&f);
         fx_cleanup(&f);
         Py_DECREF(msg);
@@ -89,30 +88,30 @@ INSIDE(test_throw_matrix_uncaught)
 }
 
 /* throw(E, pending=True): target made runnable with E pending, caller continues. */
-INSIDE(test_throw_pending_matrix)
+MAIN_TEST(test_throw_pending_matrix)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
         fixture f;
-        PyObject *msg = tl_str("p"), *r;
+        PyObject *msg = th_str("p"), *r;
         if (fx_make_ex(&f, st, PARK_CATCH)) { Py_DECREF(msg); continue; }
         if (is_dead_state(st)) {
             EXPECT_ERR(PyTasklet_Throw(f.t, 1, PyExc_ValueError, msg, NULL), RTE, MSG_THROW_DEAD);
         } else {
             EXPECT_OK(PyTasklet_Throw(f.t, 1, PyExc_ValueError, msg, NULL));
-            CHECK_LOG("");                       /* nothing ran yet */
+            CHECK_LOG_SO_FAR("");                /* nothing ran yet */
             check_runnable_after(&f);
             r = PyStackless_Schedule(Py_None, 0);
             if (is_unstarted(st)) {
                 /* dies before its function runs; main (W) receives E at its schedule() */
                 CHECK(r == NULL);
                 CHECK_ERR(PyExc_ValueError, "p");
-                CHECK_LOG("");
+                CHECK_LOG_SO_FAR("");
             } else {
                 CHECK(r == Py_None);
                 CHECK_NO_ERR();
-                CHECK_LOG("exc:ValueError[R]");
-                CHECK_STR(tl_last_msg, "p");
+                CHECK_LOG_SO_FAR("exc:ValueError[R]");
+                CHECK_STR(th_last_msg, "p");
             }
             Py_XDECREF(r);
             check_dead_after(&f);
@@ -123,7 +122,7 @@ INSIDE(test_throw_pending_matrix)
 }
 
 /* throw(TaskletExit): no-op on dead tasklets; otherwise like E but swallowed when uncaught. */
-INSIDE(test_throw_taskletexit_matrix)
+MAIN_TEST(test_throw_taskletexit_matrix)
 {
     int st, pending;
     for (pending = 0; pending < 2; pending++) {
@@ -135,12 +134,12 @@ INSIDE(test_throw_taskletexit_matrix)
                 CHECK_ATTRS(f.t, fx_names[st], 0, 0, 0, 1, 0, 0, 0, 0);
             } else {
                 if (pending) {
-                    CHECK_LOG("");
+                    CHECK_LOG_SO_FAR("");
                     check_runnable_after(&f);
-                    CHECK(tl_drain(3) == 0);
+                    CHECK(th_drain(3) == 0);
                     CHECK_NO_ERR();
                 }
-                CHECK_LOG(is_unstarted(st) ? "" : "exc:TaskletExit[R]");
+                CHECK_LOG_SO_FAR(is_unstarted(st) ? "" : "exc:TaskletExit[R]");
                 check_dead_after(&f);
             }
             fx_cleanup(&f);
@@ -150,7 +149,7 @@ INSIDE(test_throw_taskletexit_matrix)
 
 /* ============================ 2.3 kill ======================================================== */
 
-INSIDE(test_kill_matrix)
+MAIN_TEST(test_kill_matrix)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
@@ -159,25 +158,25 @@ INSIDE(test_kill_matrix)
         EXPECT_OK(PyTasklet_Kill(f.t));
         if (is_dead_state(st)) {
             CHECK_ATTRS(f.t, fx_names[st], 0, 0, 0, 1, 0, 0, 0, 0);   /* no-op */
-            CHECK_LOG("");
+            CHECK_LOG_SO_FAR("");
         } else {
             /* not started: dies silently, its function never runs; started: TaskletExit at the
              * resume point (a blocked one: from its channel call), caller runnable meanwhile */
-            CHECK_LOG(is_unstarted(st) ? "" : "exc:TaskletExit[R]");
+            CHECK_LOG_SO_FAR(is_unstarted(st) ? "" : "exc:TaskletExit[R]");
             check_dead_after(&f);
         }
         fx_cleanup(&f);
     }
 }
 
-INSIDE(test_kill_pending_matrix)
+MAIN_TEST(test_kill_pending_matrix)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
         fixture f;
         if (fx_make(&f, st)) continue;
         EXPECT_OK(PyTasklet_KillEx(f.t, 1));
-        CHECK_LOG("");
+        CHECK_LOG_SO_FAR("");
         if (is_dead_state(st)) {
             CHECK_ATTRS(f.t, fx_names[st], 0, 0, 0, 1, 0, 0, 0, 0);
         } else {
@@ -187,7 +186,7 @@ INSIDE(test_kill_pending_matrix)
             CHECK(r == Py_None);
             Py_XDECREF(r);
             CHECK_NO_ERR();
-            CHECK_LOG(is_unstarted(st) ? "" : "exc:TaskletExit[R]");
+            CHECK_LOG_SO_FAR(is_unstarted(st) ? "" : "exc:TaskletExit[R]");
             check_dead_after(&f);
         }
         fx_cleanup(&f);
@@ -197,7 +196,7 @@ INSIDE(test_kill_pending_matrix)
         fixture f;
         if (fx_make(&f, ST_P) == 0) {
             EXPECT_OK(PyTasklet_KillEx(f.t, 0));
-            CHECK_LOG("exc:TaskletExit[R]");
+            CHECK_LOG_SO_FAR("exc:TaskletExit[R]");
             check_dead_after(&f);
             fx_cleanup(&f);
         }
@@ -206,25 +205,25 @@ INSIDE(test_kill_pending_matrix)
 
 /* ============================ 2.3 raise_exception ============================================= */
 
-INSIDE(test_raise_exception_matrix)
+MAIN_TEST(test_raise_exception_matrix)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
         fixture f;
-        PyObject *m = tl_str("m"), *targs = PyTuple_Pack(1, m), *e = tl_tuple0();
+        PyObject *m = th_str("m"), *targs = PyTuple_Pack(1, m), *e = th_tuple0();
         if (fx_make_ex(&f, st, PARK_CATCH)) { Py_DECREF(m); Py_DECREF(targs); Py_DECREF(e); continue; }
         if (is_dead_state(st)) {
             EXPECT_ERR(PyTasklet_RaiseException(f.t, PyExc_ValueError, m), RTE, MSG_THROW_DEAD);
             EXPECT_OK(PyTasklet_RaiseException(f.t, PyExc_TaskletExit, e));   /* exempt */
         } else if (is_unstarted(st)) {
             EXPECT_ERR(PyTasklet_RaiseException(f.t, PyExc_ValueError, m), PyExc_ValueError, "m");
-            CHECK_LOG("");
+            CHECK_LOG_SO_FAR("");
             check_dead_after(&f);
         } else {
             /* args: a single non-tuple object is wrapped in a 1-tuple; a tuple is used as is */
             EXPECT_OK(PyTasklet_RaiseException(f.t, PyExc_ValueError, (st & 1) ? m : targs));
-            CHECK_LOG("exc:ValueError[R]");
-            CHECK_STR(tl_last_msg, "m");
+            CHECK_LOG_SO_FAR("exc:ValueError[R]");
+            CHECK_STR(th_last_msg, "m");
             check_dead_after(&f);
         }
         fx_cleanup(&f);
@@ -232,10 +231,10 @@ INSIDE(test_raise_exception_matrix)
     }
 }
 
-INSIDE(test_raise_exception_and_throw_argument_errors)
+MAIN_TEST(test_raise_exception_and_throw_argument_errors)
 {
     fixture f;
-    PyObject *one = tl_int(1), *i = tl_str("i"), *inst, *e = tl_tuple0();
+    PyObject *one = th_int(1), *i = th_str("i"), *inst, *e = th_tuple0();
     if (fx_make_ex(&f, ST_P, PARK_CATCH)) { Py_DECREF(one); Py_DECREF(i); Py_DECREF(e); return; }
     inst = PyObject_CallFunctionObjArgs(PyExc_ValueError, i, NULL);
     CHECK(inst != NULL);
@@ -249,12 +248,12 @@ INSIDE(test_raise_exception_and_throw_argument_errors)
                "instance exception may not have a separate value");
     EXPECT_ERR(PyTasklet_Throw(f.t, 0, PyExc_ValueError, NULL, one), PyExc_TypeError,
                "third argument must be a traceback object");
-    CHECK_LOG("");
+    CHECK_LOG_SO_FAR("");
     CHECK_ATTRS(f.t, "P unchanged", 1, 1, 0, 0, 0, 0, 0, 1);
     /* an instance is delivered as is; None for tb is accepted */
     EXPECT_OK(PyTasklet_Throw(f.t, 0, inst, Py_None, Py_None));
-    CHECK_LOG("exc:ValueError[R]");
-    CHECK_STR(tl_last_msg, "i");
+    CHECK_LOG_SO_FAR("exc:ValueError[R]");
+    CHECK_STR(th_last_msg, "i");
     check_dead_after(&f);
     fx_cleanup(&f);
     Py_XDECREF(inst); Py_DECREF(one); Py_DECREF(i); Py_DECREF(e);
@@ -262,16 +261,16 @@ INSIDE(test_raise_exception_and_throw_argument_errors)
 
 /* ============================ 2.3 column C (self) ============================================= */
 
-INSIDE(test_exceptions_on_current_main)
+MAIN_TEST(test_exceptions_on_current_main)
 {
-    PyObject *x = tl_str("x"), *e = tl_tuple0();
-    EXPECT_ERR(PyTasklet_Throw(g_main, 0, PyExc_ValueError, x, NULL), PyExc_ValueError, "x");
-    EXPECT_ERR(PyTasklet_Throw(g_main, 1, PyExc_ValueError, x, NULL), PyExc_ValueError, "x");
-    EXPECT_ERR(PyTasklet_RaiseException(g_main, PyExc_ValueError, x), PyExc_ValueError, "x");
-    EXPECT_ERR(PyTasklet_Throw(g_main, 0, PyExc_TaskletExit, NULL, NULL), PyExc_TaskletExit, NULL);
-    EXPECT_ERR(PyTasklet_Kill(g_main), PyExc_TaskletExit, NULL);
-    EXPECT_ERR(PyTasklet_KillEx(g_main, 1), PyExc_TaskletExit, NULL);
-    CHECK_ATTRS(g_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
+    PyObject *x = th_str("x"), *e = th_tuple0();
+    EXPECT_ERR(PyTasklet_Throw(th_main, 0, PyExc_ValueError, x, NULL), PyExc_ValueError, "x");
+    EXPECT_ERR(PyTasklet_Throw(th_main, 1, PyExc_ValueError, x, NULL), PyExc_ValueError, "x");
+    EXPECT_ERR(PyTasklet_RaiseException(th_main, PyExc_ValueError, x), PyExc_ValueError, "x");
+    EXPECT_ERR(PyTasklet_Throw(th_main, 0, PyExc_TaskletExit, NULL, NULL), PyExc_TaskletExit, NULL);
+    EXPECT_ERR(PyTasklet_Kill(th_main), PyExc_TaskletExit, NULL);
+    EXPECT_ERR(PyTasklet_KillEx(th_main, 1), PyExc_TaskletExit, NULL);
+    CHECK_ATTRS(th_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     Py_DECREF(x); Py_DECREF(e);
 }
@@ -279,7 +278,7 @@ INSIDE(test_exceptions_on_current_main)
 static PyObject *w_self_exc_fn(PyObject *self, PyObject *unused)
 {
     PyTaskletObject *me = (PyTaskletObject *)PyStackless_GetCurrent();
-    PyObject *x = tl_str("x");
+    PyObject *x = th_str("x");
     int rc;
     (void)self; (void)unused;
     EXPECT_ERR(PyTasklet_Throw(me, 0, PyExc_ValueError, x, NULL), PyExc_ValueError, "x");
@@ -287,7 +286,7 @@ static PyObject *w_self_exc_fn(PyObject *self, PyObject *unused)
     EXPECT_ERR(PyTasklet_RaiseException(me, PyExc_ValueError, x), PyExc_ValueError, "x");
     EXPECT_ERR(PyTasklet_KillEx(me, 1), PyExc_TaskletExit, NULL);
     CHECK_ATTRS(me, "native C", 1, 0, 1, 0, 1, 0, 0, 1);
-    tl_logf("before-kill[%s]", tl_main_state());
+    th_logf("before-kill[%s]", th_main_state());
     rc = PyTasklet_Kill(me);                    /* TaskletExit: let it propagate */
     CHECK_EQ_INT(rc, -1);
     CHECK(PyErr_ExceptionMatches(PyExc_TaskletExit));
@@ -296,11 +295,11 @@ static PyObject *w_self_exc_fn(PyObject *self, PyObject *unused)
 }
 static PyMethodDef w_self_exc_def = {"w_self_exc", w_self_exc_fn, METH_NOARGS, NULL};
 
-INSIDE(test_exceptions_on_current_native)
+MAIN_TEST(test_exceptions_on_current_native)
 {
-    PyTaskletObject *t = tl_spawn(&w_self_exc_def, NULL, NULL);
+    PyTaskletObject *t = th_spawn(&w_self_exc_def, NULL, NULL);
     if (t) EXPECT_OK(PyTasklet_Run(t));         /* TaskletExit is swallowed */
-    CHECK_LOG("before-kill[R]");
+    CHECK_LOG_SO_FAR("before-kill[R]");
     if (t) CHECK_ATTRS(t, "D", 0, 0, 0, 1, 0, 0, 0, 0);
     Py_XDECREF(t);
 }
@@ -312,35 +311,35 @@ static PyObject *w_kill_main_fn(PyObject *self, PyObject *unused)
     long code = PyLong_AsLong(self);
     int rc;
     (void)unused;
-    tl_logf("T[%s]", tl_main_state());
-    rc = code ? PyTasklet_Throw(g_main, 0, PyExc_ValueError, NULL, NULL) : PyTasklet_Kill(g_main);
-    tl_logf("T-back:%d[%s]", rc, tl_main_state());
+    th_logf("T[%s]", th_main_state());
+    rc = code ? PyTasklet_Throw(th_main, 0, PyExc_ValueError, NULL, NULL) : PyTasklet_Kill(th_main);
+    th_logf("T-back:%d[%s]", rc, th_main_state());
     if (rc) return NULL;
     Py_RETURN_NONE;
 }
 static PyMethodDef w_kill_main_def = {"w_kill_main", w_kill_main_fn, METH_NOARGS, NULL};
 
-INSIDE(test_kill_and_throw_blocked_main)
+MAIN_TEST(test_kill_and_throw_blocked_main)
 {
-    PyObject *c0 = tl_int(0), *c1 = tl_int(1), *r;
+    PyObject *c0 = th_int(0), *c1 = th_int(1), *r;
     g_ch = PyChannel_New(NULL);
-    CHECK(tl_spawn_free(&w_kill_main_def, c0, NULL) == 0);
+    CHECK(th_spawn_free(&w_kill_main_def, c0, NULL) == 0);
     r = PyChannel_Receive(g_ch);                 /* T kills main: TaskletExit from receive */
     CHECK(r == NULL);
     CHECK_ERR(PyExc_TaskletExit, NULL);
-    CHECK_LOG("T[BL]");
+    CHECK_LOG_SO_FAR("T[BL]");
     CHECK_EQ_INT(PyChannel_GetBalance(g_ch), 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2); /* T runnable (caller -> R) */
-    CHECK(tl_drain(3) == 0);
-    CHECK_LOG("T[BL] T-back:0[R]");
-    tl_log_reset();
-    CHECK(tl_spawn_free(&w_kill_main_def, c1, NULL) == 0);
+    CHECK(th_drain(3) == 0);
+    CHECK_LOG_SO_FAR("T[BL] T-back:0[R]");
+    th_log_reset();
+    CHECK(th_spawn_free(&w_kill_main_def, c1, NULL) == 0);
     r = PyChannel_Receive(g_ch);
     CHECK(r == NULL);
     CHECK_ERR(PyExc_ValueError, NULL);
     CHECK_EQ_INT(PyChannel_GetBalance(g_ch), 0);
-    CHECK(tl_drain(3) == 0);
-    CHECK_LOG("T[BL] T-back:0[R]");
+    CHECK(th_drain(3) == 0);
+    CHECK_LOG_SO_FAR("T[BL] T-back:0[R]");
     Py_CLEAR(g_ch);
     Py_DECREF(c0); Py_DECREF(c1);
 }
@@ -352,32 +351,32 @@ static PyObject *w_survivor_fn(PyObject *self, PyObject *unused)
     PyObject *r;
     (void)self; (void)unused;
     r = PyChannel_Receive(g_ch);
-    if (r) { tl_logf("got:%s", tl_repr(r)); Py_DECREF(r); Py_RETURN_NONE; }
+    if (r) { th_logf("got:%s", th_val(r)); Py_DECREF(r); Py_RETURN_NONE; }
     if (!PyErr_ExceptionMatches(PyExc_TaskletExit)) return NULL;
     PyErr_Clear();
-    tl_logf("caught[%s]", tl_main_state());
+    th_logf("caught[%s]", th_main_state());
     r = PyStackless_Schedule(Py_None, 0);
-    if (!r) { tl_logf("exc2:%s", tl_exc_tag()); return NULL; }
+    if (!r) { th_logf("exc2:%s", th_exc_tag()); return NULL; }
     Py_DECREF(r);
-    tl_logf("after");
+    th_logf("after");
     Py_RETURN_NONE;
 }
 static PyMethodDef w_survivor_def = {"w_survivor", w_survivor_fn, METH_NOARGS, NULL};
 
-INSIDE(test_tasklet_survives_kill)
+MAIN_TEST(test_tasklet_survives_kill)
 {
     PyTaskletObject *t;
     g_ch = PyChannel_New(NULL);
-    t = tl_spawn(&w_survivor_def, NULL, NULL);
+    t = th_spawn(&w_survivor_def, NULL, NULL);
     if (t) {
         EXPECT_OK(PyTasklet_Run(t));             /* blocks on g_ch */
         CHECK_EQ_INT(PyTasklet_GetBlocked(t), -1);
         EXPECT_OK(PyTasklet_Kill(t));
-        CHECK_LOG("caught[R]");
+        CHECK_LOG_SO_FAR("caught[R]");
         CHECK(PyTasklet_Alive(t) && PyTasklet_Scheduled(t));
         CHECK_EQ_INT(PyChannel_GetBalance(g_ch), 0);
-        CHECK(tl_drain(3) == 0);
-        CHECK_LOG("caught[R] after");
+        CHECK(th_drain(3) == 0);
+        CHECK_LOG_SO_FAR("caught[R] after");
         CHECK(!PyTasklet_Alive(t));
     }
     Py_XDECREF(t);
@@ -386,28 +385,28 @@ INSIDE(test_tasklet_survives_kill)
 
 /* ============================ 4.2 / 4.3: empty run queue, routing ============================= */
 
-INSIDE(test_main_deadlock_alone)
+MAIN_TEST(test_main_deadlock_alone)
 {
     PyChannelObject *ch = PyChannel_New(NULL);
-    PyObject *v = tl_int(1);
+    PyObject *v = th_int(1);
     CHECK(PyChannel_Receive(ch) == NULL);
     CHECK_ERR(RTE, MSG_DEADLOCK);
     CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
     EXPECT_ERR(PyChannel_Send(ch, v), RTE, MSG_DEADLOCK);
     CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
-    CHECK_ATTRS(g_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
+    CHECK_ATTRS(th_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     Py_DECREF(ch); Py_DECREF(v);
 }
 
-INSIDE(test_main_schedule_remove_alone)
+MAIN_TEST(test_main_schedule_remove_alone)
 {
-    PyObject *v = tl_str("retval"), *r;
+    PyObject *v = th_str("retval"), *r;
     r = PyStackless_Schedule(v, 1);
     CHECK(r == v);
     Py_XDECREF(r);
     CHECK_NO_ERR();
-    CHECK_ATTRS(g_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
+    CHECK_ATTRS(th_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     r = PyStackless_Schedule_nr(v, 1);
     CHECK(r == v);
@@ -418,60 +417,60 @@ INSIDE(test_main_schedule_remove_alone)
     Py_DECREF(v);
 }
 
-INSIDE(test_tasklet_ends_while_main_blocked)
+MAIN_TEST(test_tasklet_ends_while_main_blocked)
 {
     PyChannelObject *ch = PyChannel_New(NULL);
-    PyObject *n = tl_str("T"), *v = tl_int(5);
-    CHECK(tl_spawn_free(&w_log_def, n, NULL) == 0);
+    PyObject *n = th_str("T"), *v = th_int(5);
+    CHECK(th_spawn_free(&th_log_def, n, NULL) == 0);
     CHECK(PyChannel_Receive(ch) == NULL);
     CHECK_ERR(RTE, MSG_RECV_NO_SENDER);
-    CHECK_LOG("T");
+    CHECK_LOG_SO_FAR("T");
     CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
-    CHECK_EQ_INT(PyTasklet_GetBlocked(g_main), 0);
-    CHECK(tl_spawn_free(&w_log_def, n, NULL) == 0);
+    CHECK_EQ_INT(PyTasklet_GetBlocked(th_main), 0);
+    CHECK(th_spawn_free(&th_log_def, n, NULL) == 0);
     EXPECT_ERR(PyChannel_Send(ch, v), RTE, MSG_SEND_NO_RECEIVER);
-    CHECK_LOG("T T");
+    CHECK_LOG_SO_FAR("T T");
     CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     Py_DECREF(ch); Py_DECREF(n); Py_DECREF(v);
 }
 
-INSIDE(test_tasklet_raises_while_main_blocked)
+MAIN_TEST(test_tasklet_raises_while_main_blocked)
 {
     PyChannelObject *ch = PyChannel_New(NULL);
-    CHECK(tl_spawn_free(&w_raise_def, PyExc_ZeroDivisionError, NULL) == 0);
+    CHECK(th_release(th_spawn_raiser(PyExc_ZeroDivisionError, NULL)) == 0);
     CHECK(PyChannel_Receive(ch) == NULL);
     CHECK_ERR(PyExc_ZeroDivisionError, "boom");
-    CHECK_LOG("raise");
+    CHECK_LOG_SO_FAR("raise");
     CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     Py_DECREF(ch);
 }
 
 /* main blocked on mc; T blocks on another channel: T gets Deadlock; uncaught, main gets it. */
-INSIDE(test_tasklet_deadlock_routed_to_blocked_main)
+MAIN_TEST(test_tasklet_deadlock_routed_to_blocked_main)
 {
     PyChannelObject *mc = PyChannel_New(NULL);
-    PyObject *e = tl_tuple0();
+    PyObject *e = th_tuple0();
     PyChannelObject *tc = PyChannel_New(NULL);
-    PyTaskletObject *t = tl_new_park(PARK_RECV, tc);
+    PyTaskletObject *t = th_new_park(PARK_RECV, tc);
     if (t) EXPECT_OK(PyTasklet_Setup(t, e, NULL));
     CHECK(PyChannel_Receive(mc) == NULL);
     CHECK_ERR(RTE, MSG_DEADLOCK);
-    CHECK_LOG("start[BL] exc:RuntimeError[BL]");
-    CHECK_STR(tl_last_msg, MSG_DEADLOCK);
+    CHECK_LOG_SO_FAR("start[BL] exc:RuntimeError[BL]");
+    CHECK_STR(th_last_msg, MSG_DEADLOCK);
     CHECK_EQ_INT(PyChannel_GetBalance(mc), 0);
     CHECK_EQ_INT(PyChannel_GetBalance(tc), 0);   /* the blocker was restored, channel unchanged */
     if (t) CHECK(!PyTasklet_Alive(t));
     Py_XDECREF(t);
 
     /* the same, T catches the deadlock and ends: main gets "receiving without a sender" */
-    tl_log_reset();
-    t = tl_new_park(PARK_RECV | PARK_CATCH, tc);
+    th_log_reset();
+    t = th_new_park(PARK_RECV | PARK_CATCH, tc);
     if (t) EXPECT_OK(PyTasklet_Setup(t, e, NULL));
     CHECK(PyChannel_Receive(mc) == NULL);
     CHECK_ERR(RTE, MSG_RECV_NO_SENDER);
-    CHECK_LOG("start[BL] exc:RuntimeError[BL]");
+    CHECK_LOG_SO_FAR("start[BL] exc:RuntimeError[BL]");
     CHECK_EQ_INT(PyChannel_GetBalance(mc), 0);
     CHECK_EQ_INT(PyChannel_GetBalance(tc), 0);
     Py_XDECREF(t);
@@ -479,19 +478,19 @@ INSIDE(test_tasklet_deadlock_routed_to_blocked_main)
 }
 
 /* An uncaught exception goes to main at once, regardless of other runnable tasklets. */
-INSIDE(test_exception_routed_to_main_before_others)
+MAIN_TEST(test_exception_routed_to_main_before_others)
 {
-    PyObject *n = tl_str("B"), *r;
-    CHECK(tl_spawn_free(&w_raise_def, PyExc_ValueError, NULL) == 0);
-    CHECK(tl_spawn_free(&w_log_def, n, NULL) == 0);
+    PyObject *n = th_str("B"), *r;
+    CHECK(th_release(th_spawn_raiser(PyExc_ValueError, NULL)) == 0);
+    CHECK(th_spawn_free(&th_log_def, n, NULL) == 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 3);
     r = PyStackless_Schedule(Py_None, 0);
     CHECK(r == NULL);
     CHECK_ERR(PyExc_ValueError, "boom");
-    CHECK_LOG("raise");
+    CHECK_LOG_SO_FAR("raise");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);    /* B still queued */
-    CHECK(tl_drain(3) == 0);
-    CHECK_LOG("raise B");
+    CHECK(th_drain(3) == 0);
+    CHECK_LOG_SO_FAR("raise B");
     Py_DECREF(n);
 }
 
@@ -499,81 +498,81 @@ INSIDE(test_exception_routed_to_main_before_others)
 static PyTaskletObject *g_victim;
 static PyObject *w_thrower_fn(PyObject *self, PyObject *unused)
 {
-    PyObject *t = tl_str("t");
+    PyObject *t = th_str("t");
     int rc;
     (void)self; (void)unused;
     rc = PyTasklet_Throw(g_victim, 0, PyExc_ValueError, t, NULL);
-    tl_logf("A:rc=%d", rc);
+    th_logf("A:rc=%d", rc);
     Py_DECREF(t);
     if (rc) return NULL;
     Py_RETURN_NONE;
 }
 static PyMethodDef w_thrower_def = {"w_thrower", w_thrower_fn, METH_NOARGS, NULL};
 
-INSIDE(test_exception_routed_to_main_not_thrower)
+MAIN_TEST(test_exception_routed_to_main_not_thrower)
 {
     fixture f;
     PyObject *r;
     if (fx_make(&f, ST_P)) return;
     g_victim = f.t;
-    CHECK(tl_spawn_free(&w_thrower_def, NULL, NULL) == 0);
+    CHECK(th_spawn_free(&w_thrower_def, NULL, NULL) == 0);
     r = PyStackless_Schedule(Py_None, 0);
     CHECK(r == NULL);
     CHECK_ERR(PyExc_ValueError, "t");
-    CHECK_LOG("exc:ValueError[R]");
+    CHECK_LOG_SO_FAR("exc:ValueError[R]");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);   /* the thrower is still runnable */
-    CHECK(tl_drain(3) == 0);
-    CHECK_LOG("exc:ValueError[R] A:rc=0");
+    CHECK(th_drain(3) == 0);
+    CHECK_LOG_SO_FAR("exc:ValueError[R] A:rc=0");
     g_victim = NULL;
     fx_cleanup(&f);
 }
 
-INSIDE(test_exception_to_paused_or_running_main)
+MAIN_TEST(test_exception_to_paused_or_running_main)
 {
-    PyTaskletObject *t = tl_spawn(&w_raise_def, PyExc_ValueError, NULL);
+    PyTaskletObject *t = th_spawn_raiser(PyExc_ValueError, NULL);
     if (t) EXPECT_ERR(PyTasklet_Switch(t), PyExc_ValueError, "boom");   /* main paused */
-    CHECK_ATTRS(g_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
+    CHECK_ATTRS(th_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
     Py_XDECREF(t);
-    t = tl_spawn(&w_raise_def, PyExc_ValueError, NULL);
+    t = th_spawn_raiser(PyExc_ValueError, NULL);
     if (t) EXPECT_ERR(PyTasklet_Run(t), PyExc_ValueError, "boom");      /* main runnable */
     Py_XDECREF(t);
-    CHECK_LOG("raise raise");
+    CHECK_LOG_SO_FAR("raise raise");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
 }
 
-INSIDE(test_taskletexit_in_tasklet_is_swallowed)
+MAIN_TEST(test_taskletexit_in_tasklet_is_swallowed)
 {
     PyObject *r;
-    CHECK(tl_spawn_free(&w_raise_def, PyExc_TaskletExit, NULL) == 0);
+    CHECK(th_release(th_spawn_raiser(PyExc_TaskletExit, NULL)) == 0);
     r = PyStackless_Schedule(Py_None, 0);
     CHECK(r == Py_None);
     Py_XDECREF(r);
     CHECK_NO_ERR();
-    CHECK_LOG("raise");
+    CHECK_LOG_SO_FAR("raise");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
 }
 
 /* W is the innermost run() caller (API.md 5.2): a tasklet's exception makes run() raise;
  * blocked tasklets make it return None and stay blocked. */
-INSIDE(test_run_watchdog_is_wakeup_target)
+MAIN_TEST(test_run_watchdog_is_wakeup_target)
 {
     fixture f;
     PyObject *r;
-    CHECK(tl_spawn_free(&w_raise_def, PyExc_ValueError, NULL) == 0);
+    CHECK(th_release(th_spawn_raiser(PyExc_ValueError, NULL)) == 0);
     r = PyStackless_RunWatchdog(0);
     CHECK(r == NULL);
     CHECK_ERR(PyExc_ValueError, "boom");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     if (fx_make(&f, ST_R0) == 0) {             /* runs, then blocks: run() returns None */
         PyChannelObject *ch = PyChannel_New(NULL);
-        PyTaskletObject *b = tl_new_park(PARK_RECV, ch);
-        PyObject *e = tl_tuple0();
+        PyTaskletObject *b = th_new_park(PARK_RECV, ch);
+        PyObject *e = th_tuple0();
         if (b) EXPECT_OK(PyTasklet_Setup(b, e, NULL));
         r = PyStackless_RunWatchdog(0);
         CHECK(r == Py_None);
         Py_XDECREF(r);
         CHECK_NO_ERR();
-        CHECK_LOG("start[P] start[P]");
+        CHECK_LOG_SO_FAR("start[P] start[P]");
         if (b) CHECK_EQ_INT(PyTasklet_GetBlocked(b), -1);
         CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
         if (b) EXPECT_OK(PyTasklet_Kill(b));
@@ -585,7 +584,7 @@ INSIDE(test_run_watchdog_is_wakeup_target)
 
 /* ============================ bind_thread (API.md 2.2) ======================================== */
 
-INSIDE(test_bind_thread_rules)
+MAIN_TEST(test_bind_thread_rules)
 {
     const unsigned long bogus = 0x7ffffff3UL, me = (unsigned long)-1;
     int st;
@@ -606,8 +605,8 @@ INSIDE(test_bind_thread_rules)
         }
         fx_cleanup(&f);
     }
-    EXPECT_OK(PyTasklet_BindThread(g_main, me));
-    EXPECT_ERR(PyTasklet_BindThread(g_main, bogus), RTE, "can't (re)bind a runnable tasklet");
+    EXPECT_OK(PyTasklet_BindThread(th_main, me));
+    EXPECT_ERR(PyTasklet_BindThread(th_main, bogus), RTE, "can't (re)bind a runnable tasklet");
     {
         /* the main tasklet's id is the thread id bind_thread understands */
         PyTaskletObject *u = PyTasklet_New(NULL, NULL);
@@ -634,14 +633,14 @@ static int my_init_calls;
 static int my_tasklet_init(PyObject *self, PyObject *args, PyObject *kwds)
 {
     my_init_calls++;
-    tl_logf("init(%d)", (int)PyTuple_Size(args));
+    th_logf("init(%d)", (int)PyTuple_Size(args));
     if (PyTasklet_Type.tp_init) return PyTasklet_Type.tp_init(self, args, kwds);
     return 0;
 }
 
-INSIDE(test_tasklet_new_types)
+MAIN_TEST(test_tasklet_new_types)
 {
-    PyObject *n = tl_str("SUB"), *f = PyCFunction_New(&w_log_def, n), *one = tl_int(1), *e = tl_tuple0();
+    PyObject *n = th_str("SUB"), *f = PyCFunction_New(&th_log_def, n), *one = th_int(1), *e = th_tuple0();
     PyTaskletObject *t;
 
     CHECK(PyTasklet_New(&PyChannel_Type, NULL) == NULL);
@@ -683,7 +682,7 @@ INSIDE(test_tasklet_new_types)
         EXPECT_OK(PyTasklet_Setup(t, e, NULL));
         CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
         EXPECT_OK(PyTasklet_Run(t));
-        CHECK_LOG("SUB");
+        CHECK_LOG_SO_FAR("SUB");
         CHECK(!PyTasklet_Alive(t));
         Py_DECREF(t);
     }
@@ -702,9 +701,9 @@ INSIDE(test_tasklet_new_types)
 
 /* C-API.md 3: "Subclass __init__ is run"; API.md 2.1: tasklet.__init__(func, args, kwargs) is
  * exactly bind(), so a subclass __init__ may chain to it with the constructor arguments. */
-INSIDE(test_tasklet_subtype_init_chains_to_bind)
+MAIN_TEST(test_tasklet_subtype_init_chains_to_bind)
 {
-    PyObject *n = tl_str("SUBINIT"), *f = PyCFunction_New(&w_log_def, n), *e = tl_tuple0();
+    PyObject *n = th_str("SUBINIT"), *f = PyCFunction_New(&th_log_def, n), *e = th_tuple0();
     PyTaskletObject *t;
     MyInitTasklet_Type.tp_base = &PyTasklet_Type;
     MyInitTasklet_Type.tp_basicsize = PyTasklet_Type.tp_basicsize;
@@ -714,7 +713,7 @@ INSIDE(test_tasklet_subtype_init_chains_to_bind)
     t = PyTasklet_New(&MyInitTasklet_Type, f);
     CHECK(t != NULL);
     if (!t) fprintf(stderr, "  (PyTasklet_New with a subtype whose __init__ calls tasklet.__init__(f): %s: %s)\n",
-                    tl_exc_tag(), tl_exc_msg());
+                    th_exc_tag(), th_exc_msg());
     PyErr_Clear();
     CHECK_EQ_INT(my_init_calls, 1);
     if (t) {
@@ -724,7 +723,7 @@ INSIDE(test_tasklet_subtype_init_chains_to_bind)
         EXPECT_OK(PyTasklet_Run(t));
         Py_DECREF(t);
     }
-    CHECK_LOG("init(1) SUBINIT");
+    CHECK_LOG_SO_FAR("init(1) SUBINIT");
     Py_DECREF(n); Py_DECREF(f); Py_DECREF(e);
 }
 
@@ -732,7 +731,7 @@ INSIDE(test_tasklet_subtype_init_chains_to_bind)
 
 static void bad_args_body(void)
 {
-    PyObject *e = tl_tuple0(), *n = tl_str("N"), *f = PyCFunction_New(&w_log_def, n);
+    PyObject *e = th_tuple0(), *n = th_str("N"), *f = PyCFunction_New(&th_log_def, n);
     PyChannelObject *ch = PyChannel_New(NULL);
     PyTaskletObject *t = PyTasklet_New(NULL, f);
     PyTaskletObject *notask = (PyTaskletObject *)ch;    /* wrong type */
@@ -798,7 +797,7 @@ static void test_null_and_wrong_type_arguments(void)
     if (pid < 0) { CHECK(!"fork failed"); return; }
     if (pid == 0) {
         h_failed_checks = 0;
-        tl_run_inside(bad_args_body);
+        th_run_main(bad_args_body);
         fflush(stderr);
         _exit(h_failed_checks ? 1 : 0);
     }

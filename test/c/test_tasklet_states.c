@@ -8,8 +8,7 @@
  * P column below is P/hard. */
 #define _GNU_SOURCE 1
 #include <pthread.h>
-#include "harness.h"
-#include "tasklet_helpers.h"
+#include "test_helpers.h"
 
 #define RTE PyExc_RuntimeError
 #define MSG_NOT_BOUND "the tasklet was not bound to a function"
@@ -43,7 +42,7 @@ static const int fx_attrs[ST_COUNT][8] = {
 /* A second function to bind: logs "F2" (w_log bound to "F2"). */
 static PyObject *make_f2(void)
 {
-    PyObject *name = tl_str("F2"), *f = PyCFunction_New(&w_log_def, name);
+    PyObject *name = th_str("F2"), *f = PyCFunction_New(&th_log_def, name);
     Py_DECREF(name);
     return f;
 }
@@ -61,21 +60,21 @@ static void check_fixture_unchanged(fixture *f, const char *label)
 /* Set up and run a bound / paused-not-started tasklet from main and expect `log`. */
 static void run_and_expect(PyTaskletObject *t, int need_setup, const char *log)
 {
-    tl_log_reset();
+    th_log_reset();
     if (need_setup) {
-        PyObject *e = tl_tuple0();
+        PyObject *e = th_tuple0();
         EXPECT_OK(PyTasklet_Setup(t, e, NULL));
         Py_DECREF(e);
     }
     EXPECT_OK(PyTasklet_Run(t));
-    CHECK_LOG(log);
+    CHECK_LOG_SO_FAR(log);
     CHECK(!PyTasklet_Alive(t));
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
 }
 
 /* =========================== 1.1 attributes =================================================== */
 
-INSIDE(test_attrs_of_fixture_states)
+MAIN_TEST(test_attrs_of_fixture_states)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
@@ -98,16 +97,16 @@ INSIDE(test_attrs_of_fixture_states)
     }
 }
 
-INSIDE(test_attrs_main_current)
+MAIN_TEST(test_attrs_main_current)
 {
     PyObject *cur = PyStackless_GetCurrent();
-    CHECK(cur == (PyObject *)g_main);
+    CHECK(cur == (PyObject *)th_main);
     Py_XDECREF(cur);
     /* C: alive, scheduled, restorable iff nesting level 0 (main reports 0), current, main */
-    CHECK_ATTRS(g_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
-    CHECK_EQ_INT(PyTasklet_GetAtomic(g_main), 0);
-    CHECK_EQ_INT(PyTasklet_GetBlockTrap(g_main), 0);
-    CHECK_EQ_INT(PyTasklet_GetPendingIrq(g_main), 0);
+    CHECK_ATTRS(th_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
+    CHECK_EQ_INT(PyTasklet_GetAtomic(th_main), 0);
+    CHECK_EQ_INT(PyTasklet_GetBlockTrap(th_main), 0);
+    CHECK_EQ_INT(PyTasklet_GetPendingIrq(th_main), 0);
 }
 
 /* Snapshots of the main tasklet's attributes taken by a native tasklet. */
@@ -135,9 +134,9 @@ static PyObject *w_inspect_main_fn(PyObject *self, PyObject *unused)
 {
     long code = PyLong_AsLong(self);
     (void)unused;
-    take_snap(g_main, &g_snap);
+    take_snap(th_main, &g_snap);
     if (code == 1) {
-        PyObject *v = tl_int(7);
+        PyObject *v = th_int(7);
         int rc = PyChannel_Send(g_ch, v);
         Py_DECREF(v);
         if (rc) return NULL;
@@ -146,14 +145,14 @@ static PyObject *w_inspect_main_fn(PyObject *self, PyObject *unused)
 }
 static PyMethodDef w_inspect_main_def = {"w_inspect_main", w_inspect_main_fn, METH_NOARGS, NULL};
 
-INSIDE(test_attrs_main_runnable_paused_blocked)
+MAIN_TEST(test_attrs_main_runnable_paused_blocked)
 {
-    PyObject *zero = tl_int(0), *one = tl_int(1), *r;
+    PyObject *zero = th_int(0), *one = th_int(1), *r;
     PyTaskletObject *t;
 
     /* main R: main schedules, the tasklet looks at it */
     memset(&g_snap, 0, sizeof g_snap);
-    CHECK(tl_spawn_free(&w_inspect_main_def, zero, NULL) == 0);
+    CHECK(th_spawn_free(&w_inspect_main_def, zero, NULL) == 0);
     r = PyStackless_Schedule(Py_None, 0);
     CHECK(r == Py_None);
     Py_XDECREF(r);
@@ -161,24 +160,24 @@ INSIDE(test_attrs_main_runnable_paused_blocked)
 
     /* main P: main switches to the tasklet; when it ends main (paused W) is revived */
     memset(&g_snap, 0, sizeof g_snap);
-    t = tl_spawn(&w_inspect_main_def, zero, NULL);
+    t = th_spawn(&w_inspect_main_def, zero, NULL);
     CHECK(t != NULL);
     EXPECT_OK(PyTasklet_Switch(t));
     CHECK_SNAP(g_snap, "main P", 1, 1, 0, 1, 0, 1, 0, 0);
-    CHECK(PyTasklet_IsCurrent(g_main));
+    CHECK(PyTasklet_IsCurrent(th_main));
     CHECK(!PyTasklet_Alive(t));
     Py_XDECREF(t);
 
     /* main BL: main receives, the tasklet looks and sends */
     memset(&g_snap, 0, sizeof g_snap);
     g_ch = PyChannel_New(NULL);
-    CHECK(tl_spawn_free(&w_inspect_main_def, one, NULL) == 0);
+    CHECK(th_spawn_free(&w_inspect_main_def, one, NULL) == 0);
     r = PyChannel_Receive(g_ch);
     CHECK(r && PyLong_Check(r) && PyLong_AsLong(r) == 7);
     Py_XDECREF(r);
     CHECK_SNAP(g_snap, "main BL", 1, 0, 1, 1, 0, 1, -1, 0);
     CHECK_EQ_INT(PyChannel_GetBalance(g_ch), 0);
-    tl_drain(5);
+    th_drain(5);
     Py_CLEAR(g_ch);
     Py_DECREF(zero);
     Py_DECREF(one);
@@ -193,20 +192,20 @@ static PyObject *w_self_attrs_fn(PyObject *self, PyObject *unused)
     if (!me) return NULL;
     CHECK_ATTRS(me, "native C", 1, 0, 1, 0, 1, 0, 0, 1);
     CHECK(PyStackless_GetCurrentId() != 0);
-    tl_logf("self-checked");
+    th_logf("self-checked");
     Py_DECREF(me);
     Py_RETURN_NONE;
 }
 static PyMethodDef w_self_attrs_def = {"w_self_attrs", w_self_attrs_fn, METH_NOARGS, NULL};
 
-INSIDE(test_attrs_native_current)
+MAIN_TEST(test_attrs_native_current)
 {
-    PyTaskletObject *t = tl_spawn(&w_self_attrs_def, NULL, NULL);
+    PyTaskletObject *t = th_spawn(&w_self_attrs_def, NULL, NULL);
     CHECK(t != NULL);
     if (!t) return;
     CHECK_FX_ATTRS(t, ST_R0, "R0 before run");
     EXPECT_OK(PyTasklet_Run(t));
-    CHECK_LOG("self-checked");
+    CHECK_LOG_SO_FAR("self-checked");
     CHECK_FX_ATTRS(t, ST_D, "D after run");
     Py_DECREF(t);
 }
@@ -241,7 +240,7 @@ static void check_flag_setters(PyTaskletObject *t, const char *label)
     CHECK_NO_ERR();
 }
 
-INSIDE(test_flags_get_set_every_state)
+MAIN_TEST(test_flags_get_set_every_state)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
@@ -251,7 +250,7 @@ INSIDE(test_flags_get_set_every_state)
         CHECK_FX_ATTRS(f.t, st, fx_names[st]);   /* flags do not change the state */
         fx_cleanup(&f);
     }
-    check_flag_setters(g_main, "main");
+    check_flag_setters(th_main, "main");
 }
 
 /* Flags are not inherited from the creator (API.md 2.1: all flags 0). */
@@ -259,49 +258,49 @@ static PyObject *w_report_flags_fn(PyObject *self, PyObject *unused)
 {
     PyTaskletObject *me = (PyTaskletObject *)PyStackless_GetCurrent();
     (void)self; (void)unused;
-    tl_logf("atomic=%d block_trap=%d ignore_nesting=%d", PyTasklet_GetAtomic(me),
+    th_logf("atomic=%d block_trap=%d ignore_nesting=%d", PyTasklet_GetAtomic(me),
             PyTasklet_GetBlockTrap(me), PyTasklet_GetIgnoreNesting(me));
     Py_DECREF(me);
     Py_RETURN_NONE;
 }
 static PyMethodDef w_report_flags_def = {"w_report_flags", w_report_flags_fn, METH_NOARGS, NULL};
 
-INSIDE(test_flags_not_inherited_and_travel_with_tasklet)
+MAIN_TEST(test_flags_not_inherited_and_travel_with_tasklet)
 {
     PyTaskletObject *t1, *t2;
-    CHECK_EQ_INT(PyTasklet_SetAtomic(g_main, 1), 0);
-    PyTasklet_SetBlockTrap(g_main, 1);
-    CHECK_EQ_INT(PyTasklet_SetIgnoreNesting(g_main, 1), 0);
-    t1 = tl_spawn(&w_report_flags_def, NULL, NULL);
+    CHECK_EQ_INT(PyTasklet_SetAtomic(th_main, 1), 0);
+    PyTasklet_SetBlockTrap(th_main, 1);
+    CHECK_EQ_INT(PyTasklet_SetIgnoreNesting(th_main, 1), 0);
+    t1 = th_spawn(&w_report_flags_def, NULL, NULL);
     CHECK(t1 && PyTasklet_GetAtomic(t1) == 0 && PyTasklet_GetBlockTrap(t1) == 0 &&
           PyTasklet_GetIgnoreNesting(t1) == 0);
-    CHECK_EQ_INT(PyTasklet_SetAtomic(g_main, 0), 1);
-    PyTasklet_SetBlockTrap(g_main, 0);
-    CHECK_EQ_INT(PyTasklet_SetIgnoreNesting(g_main, 0), 1);
+    CHECK_EQ_INT(PyTasklet_SetAtomic(th_main, 0), 1);
+    PyTasklet_SetBlockTrap(th_main, 0);
+    CHECK_EQ_INT(PyTasklet_SetIgnoreNesting(th_main, 0), 1);
     if (t1) EXPECT_OK(PyTasklet_Run(t1));
-    CHECK_LOG("atomic=0 block_trap=0 ignore_nesting=0");
+    CHECK_LOG_SO_FAR("atomic=0 block_trap=0 ignore_nesting=0");
 
-    tl_log_reset();
-    t2 = tl_spawn(&w_report_flags_def, NULL, NULL);
+    th_log_reset();
+    t2 = th_spawn(&w_report_flags_def, NULL, NULL);
     if (t2) {
         PyTasklet_SetAtomic(t2, 1);
         PyTasklet_SetBlockTrap(t2, 1);
         PyTasklet_SetIgnoreNesting(t2, 1);
         EXPECT_OK(PyTasklet_Run(t2));
     }
-    CHECK_LOG("atomic=1 block_trap=1 ignore_nesting=1");
-    CHECK_EQ_INT(PyTasklet_GetAtomic(g_main), 0);
+    CHECK_LOG_SO_FAR("atomic=1 block_trap=1 ignore_nesting=1");
+    CHECK_EQ_INT(PyTasklet_GetAtomic(th_main), 0);
     Py_XDECREF(t1);
     Py_XDECREF(t2);
 }
 
 /* block_trap (API.md 5.9): blocking is refused, transfers and schedule_remove are not. */
-INSIDE(test_block_trap_behaviour)
+MAIN_TEST(test_block_trap_behaviour)
 {
     PyChannelObject *ch = PyChannel_New(NULL);
     PyObject *r;
     fixture f;
-    PyTasklet_SetBlockTrap(g_main, 1);
+    PyTasklet_SetBlockTrap(th_main, 1);
     CHECK(PyChannel_Receive(ch) == NULL);
     CHECK_ERR(RTE, "this tasklet does not like to be blocked.");
     CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
@@ -317,13 +316,13 @@ INSIDE(test_block_trap_behaviour)
         CHECK(PyTasklet_Scheduled(f.t) && !PyTasklet_GetBlocked(f.t));
         fx_cleanup(&f);
     }
-    PyTasklet_SetBlockTrap(g_main, 0);
+    PyTasklet_SetBlockTrap(th_main, 0);
     Py_DECREF(ch);
 }
 
 /* ============================ 2.1 bind / setup =============================================== */
 
-INSIDE(test_bind_func_matrix)
+MAIN_TEST(test_bind_func_matrix)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
@@ -345,7 +344,7 @@ INSIDE(test_bind_func_matrix)
     }
 }
 
-INSIDE(test_bind_none_matrix)
+MAIN_TEST(test_bind_none_matrix)
 {
     int st, variant;
     for (variant = 0; variant < 2; variant++) {
@@ -354,7 +353,7 @@ INSIDE(test_bind_none_matrix)
             PyObject *fn = variant ? Py_None : NULL;
             if (fx_make(&f, st)) continue;
             if (st == ST_U || st == ST_B || st == ST_D || st == ST_P0) {
-                PyObject *e = tl_tuple0();
+                PyObject *e = th_tuple0();
                 EXPECT_OK(PyTasklet_BindEx(f.t, fn, NULL, NULL));
                 CHECK_FX_ATTRS(f.t, ST_U, fx_names[st]);
                 /* -> U: nothing bound any more */
@@ -371,12 +370,12 @@ INSIDE(test_bind_none_matrix)
     }
 }
 
-INSIDE(test_bind_with_args_matrix)
+MAIN_TEST(test_bind_with_args_matrix)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
         fixture f;
-        PyObject *f2 = make_f2(), *e = tl_tuple0();
+        PyObject *f2 = make_f2(), *e = th_tuple0();
         if (fx_make(&f, st)) { Py_DECREF(f2); Py_DECREF(e); continue; }
         if (st == ST_U || st == ST_B || st == ST_D || st == ST_P0) {
             EXPECT_OK(PyTasklet_BindEx(f.t, f2, e, NULL));
@@ -394,12 +393,12 @@ INSIDE(test_bind_with_args_matrix)
 }
 
 /* bind(None, args): needs a bound function (STATES.md 2.1, row 3). */
-INSIDE(test_bind_args_without_func)
+MAIN_TEST(test_bind_args_without_func)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
         fixture f;
-        PyObject *e = tl_tuple0();
+        PyObject *e = th_tuple0();
         if (fx_make(&f, st)) { Py_DECREF(e); continue; }
         switch (st) {
         case ST_U: case ST_D:
@@ -438,21 +437,21 @@ static PyObject *w_args_fn(PyObject *self, PyObject *args, PyObject *kwargs)
     (void)self;
     len += (size_t)snprintf(buf + len, sizeof buf - len, "args(");
     for (i = 0; i < n && len < sizeof buf; i++)
-        len += (size_t)snprintf(buf + len, sizeof buf - len, i ? ",%s" : "%s", tl_repr(PyTuple_GetItem(args, i)));
+        len += (size_t)snprintf(buf + len, sizeof buf - len, i ? ",%s" : "%s", th_val(PyTuple_GetItem(args, i)));
     if (len < sizeof buf)
-        snprintf(buf + len, sizeof buf - len, ") k=%s", k ? tl_repr(k) : "-");
-    tl_logf("%s", buf);
+        snprintf(buf + len, sizeof buf - len, ") k=%s", k ? th_val(k) : "-");
+    th_logf("%s", buf);
     Py_RETURN_NONE;
 }
 static PyMethodDef w_args_def = {"w_args", (PyCFunction)(void (*)(void))w_args_fn, METH_VARARGS | METH_KEYWORDS, NULL};
 
-INSIDE(test_bind_and_setup_pass_arguments)
+MAIN_TEST(test_bind_and_setup_pass_arguments)
 {
-    PyTaskletObject *t = tl_new(&w_args_def, NULL);
-    PyObject *a1 = tl_tuple1_int(1), *a2 = PyTuple_Pack(2, Py_None, Py_None), *kw = PyDict_New();
-    PyObject *v5 = tl_int(5), *v6 = tl_int(6), *e = tl_tuple0(), *f;
-    PyTuple_SetItem(a2, 0, tl_int(2));   /* steals; replaces a borrowed None */
-    PyTuple_SetItem(a2, 1, tl_int(3));
+    PyTaskletObject *t = th_new(&w_args_def, NULL);
+    PyObject *a1 = th_tuple1_int(1), *a2 = PyTuple_Pack(2, Py_None, Py_None), *kw = PyDict_New();
+    PyObject *v5 = th_int(5), *v6 = th_int(6), *e = th_tuple0(), *f;
+    PyTuple_SetItem(a2, 0, th_int(2));   /* steals; replaces a borrowed None */
+    PyTuple_SetItem(a2, 1, th_int(3));
     PyDict_SetItemString(kw, "k", v5);
     if (!t) return;
 
@@ -471,12 +470,12 @@ INSIDE(test_bind_and_setup_pass_arguments)
     /* setup(*args, **kwargs) */
     EXPECT_OK(PyTasklet_BindEx(t, f, NULL, NULL));
     PyDict_SetItemString(kw, "k", v6);
-    tl_log_reset();
+    th_log_reset();
     EXPECT_OK(PyTasklet_Setup(t, a1, kw));
     CHECK_FX_ATTRS(t, ST_R0, "R0 after setup");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
     EXPECT_OK(PyTasklet_Run(t));
-    CHECK_LOG("args(1) k=6");
+    CHECK_LOG_SO_FAR("args(1) k=6");
 
     /* legacy PyTasklet_Bind: function only, returns the tasklet (new reference) */
     {
@@ -485,12 +484,12 @@ INSIDE(test_bind_and_setup_pass_arguments)
         CHECK(b == u);
         if (b) Py_DECREF(b);
         CHECK_FX_ATTRS(u, ST_B, "B via PyTasklet_Bind");
-        tl_log_reset();
+        th_log_reset();
         EXPECT_OK(PyTasklet_Setup(u, e, NULL));
         CHECK(PyTasklet_Bind(u, f) == NULL);                   /* now R0: scheduled */
         CHECK_ERR(RTE, MSG_SCHEDULED);
         EXPECT_OK(PyTasklet_Run(u));
-        CHECK_LOG("args() k=-");
+        CHECK_LOG_SO_FAR("args() k=-");
         Py_DECREF(u);
     }
     Py_DECREF(f); Py_DECREF(t); Py_DECREF(a1); Py_DECREF(a2); Py_DECREF(kw);
@@ -498,27 +497,27 @@ INSIDE(test_bind_and_setup_pass_arguments)
 }
 
 /* API.md 2.2 bind checks 1-2 (TypeError) come before every state check. */
-INSIDE(test_bind_type_errors)
+MAIN_TEST(test_bind_type_errors)
 {
     PyTaskletObject *t = PyTasklet_New(NULL, NULL);
-    PyObject *one = tl_int(1), *f2 = make_f2(), *e = tl_tuple0();
+    PyObject *one = th_int(1), *f2 = make_f2(), *e = th_tuple0();
     EXPECT_ERR(PyTasklet_BindEx(t, one, NULL, NULL), PyExc_TypeError, "tasklet function must be a callable or None");
     EXPECT_ERR(PyTasklet_BindEx(t, f2, one, NULL), PyExc_TypeError, "tasklet args must be a tuple or None");
     EXPECT_ERR(PyTasklet_BindEx(t, f2, e, one), PyExc_TypeError, "tasklet kwargs must be a dictionary or None");
     CHECK_FX_ATTRS(t, ST_U, "U after failed binds");
     /* on the current main tasklet: the TypeError still wins */
-    EXPECT_ERR(PyTasklet_BindEx(g_main, one, NULL, NULL), PyExc_TypeError, "tasklet function must be a callable or None");
-    EXPECT_ERR(PyTasklet_BindEx(g_main, NULL, one, NULL), PyExc_TypeError, "tasklet args must be a tuple or None");
+    EXPECT_ERR(PyTasklet_BindEx(th_main, one, NULL, NULL), PyExc_TypeError, "tasklet function must be a callable or None");
+    EXPECT_ERR(PyTasklet_BindEx(th_main, NULL, one, NULL), PyExc_TypeError, "tasklet args must be a tuple or None");
     /* bound to a non-callable through... not reachable from C: BindEx rejects it first */
     Py_DECREF(t); Py_DECREF(one); Py_DECREF(f2); Py_DECREF(e);
 }
 
-INSIDE(test_setup_matrix)
+MAIN_TEST(test_setup_matrix)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
         fixture f;
-        PyObject *e = tl_tuple0();
+        PyObject *e = th_tuple0();
         if (fx_make(&f, st)) { Py_DECREF(e); continue; }
         switch (st) {
         case ST_U: case ST_D:
@@ -540,10 +539,10 @@ INSIDE(test_setup_matrix)
     }
 }
 
-INSIDE(test_setup_bad_arguments)
+MAIN_TEST(test_setup_bad_arguments)
 {
-    PyTaskletObject *t = tl_new(&w_args_def, NULL);
-    PyObject *one = tl_int(1), *e = tl_tuple0();
+    PyTaskletObject *t = th_new(&w_args_def, NULL);
+    PyObject *one = th_int(1), *e = th_tuple0();
     if (!t) return;
     EXPECT_ERR(PyTasklet_Setup(t, one, NULL), PyExc_TypeError, NULL);
     CHECK_FX_ATTRS(t, ST_B, "B after Setup(non-tuple)");
@@ -559,7 +558,7 @@ INSIDE(test_setup_bad_arguments)
 static PyObject *w_bind_self_fn(PyObject *self, PyObject *unused)
 {
     PyTaskletObject *me = (PyTaskletObject *)PyStackless_GetCurrent();
-    PyObject *f2 = make_f2(), *e = tl_tuple0();
+    PyObject *f2 = make_f2(), *e = th_tuple0();
     (void)self; (void)unused;
     EXPECT_ERR(PyTasklet_BindEx(me, f2, NULL, NULL), RTE, MSG_CURRENT);
     EXPECT_ERR(PyTasklet_BindEx(me, NULL, NULL, NULL), RTE, MSG_CURRENT);
@@ -568,31 +567,31 @@ static PyObject *w_bind_self_fn(PyObject *self, PyObject *unused)
     EXPECT_ERR(PyTasklet_BindEx(me, NULL, e, NULL), RTE, MSG_CURRENT);
     EXPECT_ERR(PyTasklet_Setup(me, e, NULL), RTE, MSG_ALIVE);
     CHECK_ATTRS(me, "native C", 1, 0, 1, 0, 1, 0, 0, 1);
-    tl_logf("self-done");
+    th_logf("self-done");
     Py_DECREF(me); Py_DECREF(f2); Py_DECREF(e);
     Py_RETURN_NONE;
 }
 static PyMethodDef w_bind_self_def = {"w_bind_self", w_bind_self_fn, METH_NOARGS, NULL};
 
-INSIDE(test_bind_setup_current_tasklet)
+MAIN_TEST(test_bind_setup_current_tasklet)
 {
-    PyTaskletObject *t = tl_spawn(&w_bind_self_def, NULL, NULL);
+    PyTaskletObject *t = th_spawn(&w_bind_self_def, NULL, NULL);
     if (t) EXPECT_OK(PyTasklet_Run(t));
-    CHECK_LOG("self-done");
+    CHECK_LOG_SO_FAR("self-done");
     Py_XDECREF(t);
 }
 
 /* Main-tasklet rules: current main -> "current"; paused main -> "can't unbind the main
  * tasklet" for every bind without args; runnable / blocked main -> "tasklet is scheduled". */
-INSIDE(test_bind_main_current)
+MAIN_TEST(test_bind_main_current)
 {
-    PyObject *f2 = make_f2(), *e = tl_tuple0();
-    EXPECT_ERR(PyTasklet_BindEx(g_main, f2, NULL, NULL), RTE, MSG_CURRENT);
-    EXPECT_ERR(PyTasklet_BindEx(g_main, NULL, NULL, NULL), RTE, MSG_CURRENT);
-    EXPECT_ERR(PyTasklet_BindEx(g_main, Py_None, Py_None, Py_None), RTE, MSG_CURRENT);
-    EXPECT_ERR(PyTasklet_BindEx(g_main, f2, e, NULL), RTE, MSG_CURRENT);
-    EXPECT_ERR(PyTasklet_Setup(g_main, e, NULL), RTE, MSG_ALIVE);
-    CHECK_ATTRS(g_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
+    PyObject *f2 = make_f2(), *e = th_tuple0();
+    EXPECT_ERR(PyTasklet_BindEx(th_main, f2, NULL, NULL), RTE, MSG_CURRENT);
+    EXPECT_ERR(PyTasklet_BindEx(th_main, NULL, NULL, NULL), RTE, MSG_CURRENT);
+    EXPECT_ERR(PyTasklet_BindEx(th_main, Py_None, Py_None, Py_None), RTE, MSG_CURRENT);
+    EXPECT_ERR(PyTasklet_BindEx(th_main, f2, e, NULL), RTE, MSG_CURRENT);
+    EXPECT_ERR(PyTasklet_Setup(th_main, e, NULL), RTE, MSG_ALIVE);
+    CHECK_ATTRS(th_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
     Py_DECREF(f2); Py_DECREF(e);
 }
 
@@ -600,35 +599,35 @@ INSIDE(test_bind_main_current)
 static PyObject *w_bind_main_fn(PyObject *self, PyObject *unused)
 {
     long code = PyLong_AsLong(self);
-    PyObject *f2 = make_f2(), *e = tl_tuple0();
+    PyObject *f2 = make_f2(), *e = th_tuple0();
     (void)unused;
     if (code == 0) {
-        EXPECT_ERR(PyTasklet_BindEx(g_main, NULL, NULL, NULL), RTE, MSG_UNBIND_MAIN);
-        EXPECT_ERR(PyTasklet_BindEx(g_main, Py_None, Py_None, Py_None), RTE, MSG_UNBIND_MAIN);
-        EXPECT_ERR(PyTasklet_BindEx(g_main, f2, NULL, NULL), RTE, MSG_UNBIND_MAIN);
-        EXPECT_ERR(PyTasklet_Setup(g_main, e, NULL), RTE, MSG_ALIVE);
-        EXPECT_OK(PyTasklet_Remove(g_main));             /* paused: no-op */
-        CHECK(PyTasklet_Paused(g_main));
-        tl_logf("checked-P");
+        EXPECT_ERR(PyTasklet_BindEx(th_main, NULL, NULL, NULL), RTE, MSG_UNBIND_MAIN);
+        EXPECT_ERR(PyTasklet_BindEx(th_main, Py_None, Py_None, Py_None), RTE, MSG_UNBIND_MAIN);
+        EXPECT_ERR(PyTasklet_BindEx(th_main, f2, NULL, NULL), RTE, MSG_UNBIND_MAIN);
+        EXPECT_ERR(PyTasklet_Setup(th_main, e, NULL), RTE, MSG_ALIVE);
+        EXPECT_OK(PyTasklet_Remove(th_main));            /* paused: no-op */
+        CHECK(PyTasklet_Paused(th_main));
+        th_logf("checked-P");
     } else {
-        EXPECT_ERR(PyTasklet_BindEx(g_main, NULL, NULL, NULL), RTE, MSG_SCHEDULED);
-        EXPECT_ERR(PyTasklet_BindEx(g_main, f2, NULL, NULL), RTE, MSG_SCHEDULED);
-        EXPECT_ERR(PyTasklet_BindEx(g_main, f2, e, NULL), RTE, MSG_SCHEDULED);
-        EXPECT_ERR(PyTasklet_Setup(g_main, e, NULL), RTE, MSG_ALIVE);
+        EXPECT_ERR(PyTasklet_BindEx(th_main, NULL, NULL, NULL), RTE, MSG_SCHEDULED);
+        EXPECT_ERR(PyTasklet_BindEx(th_main, f2, NULL, NULL), RTE, MSG_SCHEDULED);
+        EXPECT_ERR(PyTasklet_BindEx(th_main, f2, e, NULL), RTE, MSG_SCHEDULED);
+        EXPECT_ERR(PyTasklet_Setup(th_main, e, NULL), RTE, MSG_ALIVE);
         if (code == 2) {
-            PyObject *v = tl_int(1);
-            EXPECT_ERR(PyTasklet_Insert(g_main), RTE, MSG_BLOCKED);
-            EXPECT_ERR(PyTasklet_Remove(g_main), RTE, MSG_REMOVE_BLOCKED);
-            EXPECT_ERR(PyTasklet_Run(g_main), RTE, MSG_BLOCKED);
-            EXPECT_ERR(PyTasklet_Switch(g_main), RTE, MSG_BLOCKED);
-            CHECK_EQ_INT(PyTasklet_GetBlocked(g_main), -1);
-            tl_logf("checked-BL");
+            PyObject *v = th_int(1);
+            EXPECT_ERR(PyTasklet_Insert(th_main), RTE, MSG_BLOCKED);
+            EXPECT_ERR(PyTasklet_Remove(th_main), RTE, MSG_REMOVE_BLOCKED);
+            EXPECT_ERR(PyTasklet_Run(th_main), RTE, MSG_BLOCKED);
+            EXPECT_ERR(PyTasklet_Switch(th_main), RTE, MSG_BLOCKED);
+            CHECK_EQ_INT(PyTasklet_GetBlocked(th_main), -1);
+            th_logf("checked-BL");
             if (PyChannel_Send(g_ch, v)) { Py_DECREF(v); Py_DECREF(f2); Py_DECREF(e); return NULL; }
             Py_DECREF(v);
         } else {
-            EXPECT_OK(PyTasklet_Insert(g_main));         /* runnable: no-op */
+            EXPECT_OK(PyTasklet_Insert(th_main));        /* runnable: no-op */
             CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
-            tl_logf("checked-R");
+            th_logf("checked-R");
         }
     }
     Py_DECREF(f2); Py_DECREF(e);
@@ -636,32 +635,32 @@ static PyObject *w_bind_main_fn(PyObject *self, PyObject *unused)
 }
 static PyMethodDef w_bind_main_def = {"w_bind_main", w_bind_main_fn, METH_NOARGS, NULL};
 
-INSIDE(test_bind_main_not_current)
+MAIN_TEST(test_bind_main_not_current)
 {
-    PyObject *c0 = tl_int(0), *c1 = tl_int(1), *c2 = tl_int(2), *r;
-    PyTaskletObject *t = tl_spawn(&w_bind_main_def, c0, NULL);
+    PyObject *c0 = th_int(0), *c1 = th_int(1), *c2 = th_int(2), *r;
+    PyTaskletObject *t = th_spawn(&w_bind_main_def, c0, NULL);
     if (t) EXPECT_OK(PyTasklet_Switch(t));   /* main paused; revived when t ends */
     Py_XDECREF(t);
-    CHECK(tl_spawn_free(&w_bind_main_def, c1, NULL) == 0);
+    CHECK(th_spawn_free(&w_bind_main_def, c1, NULL) == 0);
     r = PyStackless_Schedule(Py_None, 0);    /* main runnable */
     Py_XDECREF(r);
     CHECK_NO_ERR();
     g_ch = PyChannel_New(NULL);
-    CHECK(tl_spawn_free(&w_bind_main_def, c2, NULL) == 0);
+    CHECK(th_spawn_free(&w_bind_main_def, c2, NULL) == 0);
     r = PyChannel_Receive(g_ch);             /* main blocked */
     CHECK(r && PyLong_AsLong(r) == 1);
     Py_XDECREF(r);
     CHECK_NO_ERR();
-    tl_drain(5);
-    CHECK_LOG("checked-P checked-R checked-BL");
-    CHECK_ATTRS(g_main, "main C after", 1, 0, 1, 1, 1, 1, 0, 0);
+    th_drain(5);
+    CHECK_LOG_SO_FAR("checked-P checked-R checked-BL");
+    CHECK_ATTRS(th_main, "main C after", 1, 0, 1, 1, 1, 1, 0, 0);
     Py_CLEAR(g_ch);
     Py_DECREF(c0); Py_DECREF(c1); Py_DECREF(c2);
 }
 
 /* ============================ 2.2 insert / remove / run / switch ============================== */
 
-INSIDE(test_insert_matrix)
+MAIN_TEST(test_insert_matrix)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
@@ -676,7 +675,7 @@ INSIDE(test_insert_matrix)
             EXPECT_OK(PyTasklet_Insert(f.t));
             CHECK_FX_ATTRS(f.t, st == ST_P0 ? ST_R0 : ST_R, fx_names[st]);
             CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
-            CHECK_LOG("");   /* insert never switches */
+            CHECK_LOG_SO_FAR(""); /* insert never switches */
             break;
         case ST_R0: case ST_R:
             EXPECT_OK(PyTasklet_Insert(f.t));        /* no-op */
@@ -688,11 +687,11 @@ INSIDE(test_insert_matrix)
         }
         fx_cleanup(&f);
     }
-    EXPECT_OK(PyTasklet_Insert(g_main));              /* current: no-op */
+    EXPECT_OK(PyTasklet_Insert(th_main));              /* current: no-op */
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
 }
 
-INSIDE(test_remove_matrix)
+MAIN_TEST(test_remove_matrix)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
@@ -712,15 +711,15 @@ INSIDE(test_remove_matrix)
             EXPECT_OK(PyTasklet_Remove(f.t));        /* no-op */
             check_fixture_unchanged(&f, fx_names[st]);
         }
-        CHECK_LOG("");
+        CHECK_LOG_SO_FAR("");
         fx_cleanup(&f);
     }
-    EXPECT_ERR(PyTasklet_Remove(g_main), RTE, MSG_REMOVE_CURRENT);
-    CHECK_ATTRS(g_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
+    EXPECT_ERR(PyTasklet_Remove(th_main), RTE, MSG_REMOVE_CURRENT);
+    CHECK_ATTRS(th_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
 }
 
 /* run(): the target runs now, the caller stays runnable ([R] in the log). */
-INSIDE(test_run_matrix)
+MAIN_TEST(test_run_matrix)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
@@ -737,29 +736,29 @@ INSIDE(test_run_matrix)
             break;
         case ST_P0: case ST_R0:       /* starts, then schedule_remove()s -> P */
             EXPECT_OK(PyTasklet_Run(f.t));
-            CHECK_LOG("start[R]");
+            CHECK_LOG_SO_FAR("start[R]");
             CHECK_FX_ATTRS(f.t, ST_P, fx_names[st]);
             CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
             break;
         case ST_P: case ST_R:         /* resumes with its own transfer value and ends */
             EXPECT_OK(PyTasklet_Run(f.t));
-            CHECK_LOG("resumed:None[R]");
+            CHECK_LOG_SO_FAR("resumed:None[R]");
             CHECK_FX_ATTRS(f.t, ST_D, fx_names[st]);
             CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
             break;
         }
         fx_cleanup(&f);
     }
-    tl_log_reset();
-    EXPECT_OK(PyTasklet_Run(g_main));                 /* current: no-op */
-    EXPECT_OK(PyTasklet_Run_nr(g_main));
-    CHECK_LOG("");
-    CHECK_ATTRS(g_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
+    th_log_reset();
+    EXPECT_OK(PyTasklet_Run(th_main));                 /* current: no-op */
+    EXPECT_OK(PyTasklet_Run_nr(th_main));
+    CHECK_LOG_SO_FAR("");
+    CHECK_ATTRS(th_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
 }
 
 /* switch(): like run but the caller is paused ([P] in the log); the paused main is revived
  * when the run queue empties (STATES.md 4.2). */
-INSIDE(test_switch_matrix)
+MAIN_TEST(test_switch_matrix)
 {
     int st;
     for (st = 0; st < ST_COUNT; st++) {
@@ -776,39 +775,39 @@ INSIDE(test_switch_matrix)
             break;
         case ST_P0: case ST_R0:
             EXPECT_OK(PyTasklet_Switch(f.t));
-            CHECK_LOG("start[P]");
+            CHECK_LOG_SO_FAR("start[P]");
             CHECK_FX_ATTRS(f.t, ST_P, fx_names[st]);
             break;
         case ST_P: case ST_R:
             EXPECT_OK(PyTasklet_Switch(f.t));
-            CHECK_LOG("resumed:None[P]");
+            CHECK_LOG_SO_FAR("resumed:None[P]");
             CHECK_FX_ATTRS(f.t, ST_D, fx_names[st]);
             break;
         }
-        CHECK_ATTRS(g_main, "main after switch", 1, 0, 1, 1, 1, 1, 0, 0);
+        CHECK_ATTRS(th_main, "main after switch", 1, 0, 1, 1, 1, 1, 0, 0);
         CHECK_EQ_INT(PyStackless_GetRunCount(), fx_runcount(st) - ((st == ST_R0 || st == ST_R) ? 1 : 0));
         fx_cleanup(&f);
     }
-    tl_log_reset();
-    EXPECT_OK(PyTasklet_Switch(g_main));              /* current: no-op */
-    EXPECT_OK(PyTasklet_Switch_nr(g_main));
-    CHECK_LOG("");
-    CHECK_ATTRS(g_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
+    th_log_reset();
+    EXPECT_OK(PyTasklet_Switch(th_main));              /* current: no-op */
+    EXPECT_OK(PyTasklet_Switch_nr(th_main));
+    CHECK_LOG_SO_FAR("");
+    CHECK_ATTRS(th_main, "main C", 1, 0, 1, 1, 1, 1, 0, 0);
 }
 
 /* The _nr variants called from C behave like the plain ones (return 0, never 1). */
-INSIDE(test_nr_variants_behave_like_plain)
+MAIN_TEST(test_nr_variants_behave_like_plain)
 {
     fixture f;
     if (fx_make(&f, ST_R0) == 0) {
         CHECK_EQ_INT(PyTasklet_Run_nr(f.t), 0);
         CHECK_NO_ERR();
-        CHECK_LOG("start[R]");
+        CHECK_LOG_SO_FAR("start[R]");
         CHECK_FX_ATTRS(f.t, ST_P, "P after Run_nr");
-        tl_log_reset();
+        th_log_reset();
         CHECK_EQ_INT(PyTasklet_Switch_nr(f.t), 0);
         CHECK_NO_ERR();
-        CHECK_LOG("resumed:None[P]");
+        CHECK_LOG_SO_FAR("resumed:None[P]");
         fx_cleanup(&f);
     }
     if (fx_make(&f, ST_U) == 0) {
@@ -831,17 +830,17 @@ static PyObject *w_queue_self_fn(PyObject *self, PyObject *unused)
     EXPECT_OK(PyTasklet_Switch_nr(me));
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
     CHECK_ATTRS(me, "native C", 1, 0, 1, 0, 1, 0, 0, 1);
-    tl_logf("self-done[%s]", tl_main_state());
+    th_logf("self-done[%s]", th_main_state());
     Py_DECREF(me);
     Py_RETURN_NONE;
 }
 static PyMethodDef w_queue_self_def = {"w_queue_self", w_queue_self_fn, METH_NOARGS, NULL};
 
-INSIDE(test_queue_ops_on_current_native)
+MAIN_TEST(test_queue_ops_on_current_native)
 {
-    PyTaskletObject *t = tl_spawn(&w_queue_self_def, NULL, NULL);
+    PyTaskletObject *t = th_spawn(&w_queue_self_def, NULL, NULL);
     if (t) EXPECT_OK(PyTasklet_Run(t));
-    CHECK_LOG("self-done[R]");
+    CHECK_LOG_SO_FAR("self-done[R]");
     Py_XDECREF(t);
 }
 
@@ -855,15 +854,15 @@ static int o_body_ran;
 
 static PyTaskletObject *o_bound(const char *name)
 {
-    PyObject *n = tl_str(name);
-    PyTaskletObject *t = tl_new(&w_log_def, n);
+    PyObject *n = th_str(name);
+    PyTaskletObject *t = th_new(&th_log_def, n);
     Py_DECREF(n);
     return t;
 }
 
 static PyObject *orphan_body(PyObject *self, PyObject *unused)
 {
-    PyObject *e = tl_tuple0();
+    PyObject *e = th_tuple0();
     int i;
     (void)self; (void)unused;
     o_t[O_MAIN] = (PyTaskletObject *)PyStackless_GetCurrent();
@@ -878,9 +877,9 @@ static PyObject *orphan_body(PyObject *self, PyObject *unused)
         if (o_t[i]) PyTasklet_BindEx(o_t[i], NULL, e, NULL);
     o_t[O_R0] = o_bound("OR0");
     if (o_t[O_R0]) PyTasklet_Setup(o_t[O_R0], e, NULL);
-    o_t[O_PH] = tl_new_park(PARK_SREMOVE, NULL);
+    o_t[O_PH] = th_new_park(PARK_SREMOVE, NULL);
     if (o_t[O_PH] && PyTasklet_Setup(o_t[O_PH], e, NULL) == 0) PyTasklet_Run(o_t[O_PH]);
-    o_t[O_BL] = tl_new_park(PARK_RECV, o_ch);
+    o_t[O_BL] = th_new_park(PARK_RECV, o_ch);
     if (o_t[O_BL] && PyTasklet_Setup(o_t[O_BL], e, NULL) == 0) PyTasklet_Run(o_t[O_BL]);
     Py_DECREF(e);
     o_body_ran = 1;
@@ -907,7 +906,7 @@ static void orphan_cstate_body(void)
     static const char *const names[O_COUNT] = {"U", "B", "P0A", "P0B", "P0C", "P0D", "R0", "PH(C state)", "BL(C state)", "thread main"};
     int i;
     if (!o_body_ran) { CHECK(o_body_ran); return; }
-    CHECK_LOG("start[-] start[-] exc:TaskletExit[-] exc:TaskletExit[-]");
+    CHECK_LOG_SO_FAR("start[-] start[-] exc:TaskletExit[-] exc:TaskletExit[-]");
     CHECK_EQ_INT(PyChannel_GetBalance(o_ch), 0);
     for (i = 0; i < O_COUNT; i++) {
         /* O/none, O/soft: nothing alive, nothing scheduled, no C state, not main */
@@ -918,7 +917,7 @@ static void orphan_cstate_body(void)
 /* Operations on orphans without C state (STATES.md 2.x column O, API.md 7.6). */
 static void orphan_checks_body(void)
 {
-    PyObject *e = tl_tuple0(), *f2 = make_f2(), *exit_cls = PyExc_TaskletExit;
+    PyObject *e = th_tuple0(), *f2 = make_f2(), *exit_cls = PyExc_TaskletExit;
     int i;
     if (!o_body_ran) { CHECK(o_body_ran); Py_DECREF(e); Py_DECREF(f2); return; }
     for (i = 0; i < O_PH; i++)
@@ -947,39 +946,39 @@ static void orphan_checks_body(void)
     EXPECT_OK(PyTasklet_Throw(o_t[O_B], 0, exit_cls, NULL, NULL));       /* O/none: no-op */
     EXPECT_OK(PyTasklet_Kill(o_t[O_B]));                                  /* O/none: no-op */
     EXPECT_OK(PyTasklet_Kill(o_t[O_P0C]));                                /* frames dropped */
-    CHECK_LOG("");
+    CHECK_LOG_SO_FAR("");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
 
     /* bind_thread revives O/soft (exec) tasklets in the calling thread */
     EXPECT_OK(PyTasklet_BindThread(o_t[O_P0A], (unsigned long)-1));
     CHECK_ATTRS(o_t[O_P0A], "P0A rebound", 1, 1, 0, 1, 0, 0, 0, 0);
-    tl_log_reset();
+    th_log_reset();
     EXPECT_OK(PyTasklet_Run(o_t[O_P0A]));
-    CHECK_LOG("OP0A");
-    tl_log_reset();
+    CHECK_LOG_SO_FAR("OP0A");
+    th_log_reset();
     EXPECT_OK(PyTasklet_BindThread(o_t[O_R0], (unsigned long)-1));
     CHECK_ATTRS(o_t[O_R0], "R0 rebound", 1, 1, 0, 1, 0, 0, 0, 0);
     EXPECT_OK(PyTasklet_Insert(o_t[O_R0]));
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
-    tl_drain(5);
-    CHECK_LOG("OR0");
+    th_drain(5);
+    CHECK_LOG_SO_FAR("OR0");
     EXPECT_OK(PyTasklet_BindThread(o_t[O_P0C], (unsigned long)-1));      /* killed: no exec left */
     CHECK_ATTRS(o_t[O_P0C], "P0C rebound", 0, 0, 0, 1, 0, 0, 0, 0);
     EXPECT_OK(PyTasklet_BindThread(o_t[O_U], (unsigned long)-1));        /* bound to F2 */
     run_and_expect(o_t[O_U], 1, "F2");
-    tl_log_reset();
+    th_log_reset();
     EXPECT_OK(PyTasklet_BindThread(o_t[O_B], (unsigned long)-1));
     run_and_expect(o_t[O_B], 1, "OB");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     Py_DECREF(e); Py_DECREF(f2);
 }
 
-/* tl_run_inside resets the log: keep the events the thread logged. */
-static char o_saved_log[sizeof tl_log];
+/* th_run_main resets the log: keep the events the thread logged. */
+static char o_saved_log[sizeof th_log];
 static void orphan_cstate_restore(void)
 {
-    memcpy(tl_log, o_saved_log, sizeof tl_log);
-    tl_loglen = strlen(tl_log);
+    memcpy(th_log, o_saved_log, sizeof th_log);
+    th_loglen = strlen(th_log);
     orphan_cstate_body();
 }
 
@@ -990,17 +989,17 @@ static void test_orphans_cstate_killed_at_thread_end(void)
     pthread_t th;
     o_body_ran = 0;
     o_ch = PyChannel_New(NULL);
-    tl_log_reset();
+    th_log_reset();
     if (pthread_create(&th, NULL, orphan_thread, NULL) != 0) { CHECK(!"pthread_create"); return; }
     pthread_join(th, NULL);
-    memcpy(o_saved_log, tl_log, sizeof tl_log);
-    tl_run_inside(orphan_cstate_restore);
+    memcpy(o_saved_log, th_log, sizeof th_log);
+    th_run_main(orphan_cstate_restore);
 }
 
 static void test_orphans_operations(void)
 {
     int i;
-    tl_run_inside(orphan_checks_body);
+    th_run_main(orphan_checks_body);
     for (i = 0; i < O_COUNT; i++) Py_CLEAR(o_t[i]);
     Py_CLEAR(o_ch);
 }
@@ -1029,11 +1028,11 @@ static void x_set_stage(int s)
 
 static PyObject *x_body(PyObject *self, PyObject *unused)
 {
-    PyObject *e = tl_tuple0(), *n = tl_str("X");
+    PyObject *e = th_tuple0(), *n = th_str("X");
     (void)self; (void)unused;
     x_main = (PyTaskletObject *)PyStackless_GetCurrent();
     x_thread_id = PyStackless_GetCurrentId();
-    x_p0 = tl_new(&w_log_def, n);
+    x_p0 = th_new(&th_log_def, n);
     if (x_p0) PyTasklet_BindEx(x_p0, NULL, e, NULL);
     x_set_stage(1);
     x_wait_stage(2);                 /* the other thread inspects us meanwhile */
@@ -1052,7 +1051,7 @@ static void *x_thread(void *arg)
     return NULL;
 }
 
-INSIDE(test_other_thread_tasklets)
+MAIN_TEST(test_other_thread_tasklets)
 {
     pthread_t th;
     PyTaskletObject *u = PyTasklet_New(NULL, NULL);
@@ -1064,7 +1063,7 @@ INSIDE(test_other_thread_tasklets)
         /* predicates are relative to the tasklet's own thread */
         CHECK(PyTasklet_IsMain(x_main));
         CHECK(PyTasklet_IsCurrent(x_main));
-        CHECK(x_main != g_main && PyTasklet_IsMain(g_main));
+        CHECK(x_main != th_main && PyTasklet_IsMain(th_main));
         CHECK(x_thread_id != PyStackless_GetCurrentId());
         CHECK_ATTRS(x_p0, "other thread P0", 1, 1, 0, 1, 0, 0, 0, 0);
         /* cross-thread operations are not supported yet: RuntimeError, nothing changes */
@@ -1084,7 +1083,7 @@ INSIDE(test_other_thread_tasklets)
     Py_CLEAR(x_p0);
     Py_CLEAR(x_main);
     Py_XDECREF(u);
-    CHECK_LOG("");
+    CHECK_LOG_SO_FAR("");
 }
 
 int main(void)

@@ -4,7 +4,7 @@
  * Every trapped operation fails with RuntimeError("switch_trap") and leaves the state as it
  * was (for channel transfers: partner back at its queue position, value not delivered);
  * the operations that do not switch keep working. */
-#include "channel_helpers.h"
+#include "test_helpers.h"
 
 static PyChannelObject *g_ch;
 static volatile int g_stop;
@@ -13,35 +13,10 @@ static volatile int g_stop;
 #define BLOCK_MSG "this tasklet does not like to be blocked."
 
 /* ---- task functions ------------------------------------------------------------------------ */
-static PyObject *t_log(long id) {
-    h_logf("T%ld", id);
-    Py_RETURN_NONE;
-}
-static PyObject *t_recv(long id) {
-    char who[8];
-    snprintf(who, sizeof who, "R%ld", id);
-    h_logf("%s:recv", who);
-    PyObject *v = PyChannel_Receive(g_ch);
-    if (!v) return h_log_exc(who) ? NULL : Py_NewRef(Py_None);
-    h_logf("%s:got%s", who, h_val(v));
-    Py_DECREF(v);
-    Py_RETURN_NONE;
-}
-static PyObject *t_send(long v) {
-    char who[8];
-    snprintf(who, sizeof who, "S%ld", v);
-    h_logf("%s:send", who);
-    PyObject *o = PyLong_FromLong(v);
-    int rc = PyChannel_Send(g_ch, o);
-    Py_DECREF(o);
-    if (rc) return h_log_exc(who) ? NULL : Py_NewRef(Py_None);
-    h_logf("%s:sent", who);
-    Py_RETURN_NONE;
-}
 /* sets the trap and ends without resetting it */
 static PyObject *t_trap_and_end(long id) {
     (void)id;
-    h_logf("T:trap%d", PyStackless_AdjustSwitchTrap(1));
+    th_logf("T:trap%d", PyStackless_AdjustSwitchTrap(1));
     Py_RETURN_NONE;
 }
 
@@ -53,41 +28,26 @@ static void spin(void) {
 static PyObject *t_trapped_busy(long id) {
     (void)id;
     PyStackless_AdjustSwitchTrap(1);
-    int64_t start = h_now_us();
-    while (h_now_us() - start < 100000) {
+    int64_t start = th_now_us();
+    while (th_now_us() - start < 100000) {
         spin();
         (void)PyStackless_GetRunCount();
-        if (PyErr_Occurred()) { PyStackless_AdjustSwitchTrap(-1); return h_log_exc("H") ? NULL : Py_NewRef(Py_None); }
+        if (PyErr_Occurred()) { PyStackless_AdjustSwitchTrap(-1); return th_task_failed("H"); }
     }
-    h_logf("H:trap-done");
+    th_logf("H:trap-done");
     PyStackless_AdjustSwitchTrap(-1);
-    start = h_now_us();
-    while (!g_stop && h_now_us() - start < 3000000) {
+    start = th_now_us();
+    while (!g_stop && th_now_us() - start < 3000000) {
         spin();
         (void)PyStackless_GetRunCount();
-        if (PyErr_Occurred()) return h_log_exc("H") ? NULL : Py_NewRef(Py_None);
+        if (PyErr_Occurred()) return th_task_failed("H");
     }
-    h_logf("H:after");
+    th_logf("H:after");
     Py_RETURN_NONE;
 }
 
 static PyChannelObject *new_chan(void) {
-    PyChannelObject *ch = PyChannel_New(NULL);
-    CHECK(ch != NULL);
-    if (ch) h_name_set((PyObject *)ch, "ch");
-    g_ch = ch;
-    return ch;
-}
-static void let_run(void) {
-    PyObject *r = PyStackless_Schedule(Py_None, 0);
-    CHECK(r != NULL);
-    if (!r) PyErr_Print(); else Py_DECREF(r);
-}
-static int send_long(long v) {
-    PyObject *o = PyLong_FromLong(v);
-    int rc = PyChannel_Send(g_ch, o);
-    Py_DECREF(o);
-    return rc;
+    return g_ch = th_new_chan("ch");
 }
 
 /* ---- switch_trap ------------------------------------------------------------------------------ */
@@ -102,8 +62,8 @@ MAIN_TEST(test_switch_trap_level) {
 }
 
 MAIN_TEST(test_switch_trap_traps_switches) {
-    PyTaskletObject *t = h_spawn(t_log, 1, "T1");
-    PyTaskletObject *p = h_spawn(t_log, 2, "T2");
+    PyTaskletObject *t = th_spawn_logger("T1");
+    PyTaskletObject *p = th_spawn_logger("T2");
     CHECK_EQ_INT(PyTasklet_Remove(p), 0);          /* paused */
     PyObject *empty = PyTuple_New(0);
     PyObject *r;
@@ -113,14 +73,14 @@ MAIN_TEST(test_switch_trap_traps_switches) {
     CHECK(r == NULL); CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
     r = PyStackless_Schedule(Py_None, 1);
     CHECK(r == NULL); CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
-    CHECK(PyTasklet_Scheduled(h_main));            /* schedule_remove did not remove main */
+    CHECK(PyTasklet_Scheduled(th_main));           /* schedule_remove did not remove main */
     r = PyStackless_Schedule_nr(Py_None, 0);
     CHECK(r == NULL); CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
     CHECK_EQ_INT(PyTasklet_Run(t), -1); CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
     CHECK_EQ_INT(PyTasklet_Run_nr(t), -1); CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
     CHECK_EQ_INT(PyTasklet_Switch(t), -1); CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
     CHECK_EQ_INT(PyTasklet_Switch_nr(t), -1); CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
-    CHECK(PyTasklet_Scheduled(h_main));
+    CHECK(PyTasklet_Scheduled(th_main));
     r = PyStackless_RunWatchdog(0);
     CHECK(r == NULL); CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
     CHECK_EQ_INT(PyTasklet_Throw(t, 0, PyExc_ValueError, NULL, NULL), -1);
@@ -141,25 +101,25 @@ MAIN_TEST(test_switch_trap_traps_switches) {
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(-1), 1);
     CHECK_LOG("");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
-    CHECK(PyTasklet_IsCurrent(h_main));
+    CHECK(PyTasklet_IsCurrent(th_main));
     CHECK(PyTasklet_Alive(t) && PyTasklet_Scheduled(t));
-    h_drain();
+    th_drain_all();
     CHECK_LOG("T1");                               /* ran normally: no exception left behind */
     CHECK_EQ_INT(PyTasklet_Insert(p), 0);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("T2");
     Py_DECREF(empty);
-    h_finish(t); h_finish(p);
+    th_finish(t); th_finish(p);
 }
 
 MAIN_TEST(test_switch_trap_channel_send_rolled_back) {
     if (!new_chan()) return;
-    PyTaskletObject *r1 = h_spawn(t_recv, 1, "R1");
-    PyTaskletObject *r2 = h_spawn(t_recv, 2, "R2");
-    let_run();
+    PyTaskletObject *r1 = th_spawn_receiver(g_ch, "R1");
+    PyTaskletObject *r2 = th_spawn_receiver(g_ch, "R2");
+    th_schedule();
     CHECK_LOG("R1:recv R2:recv");
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(1), 0);
-    CHECK_EQ_INT(send_long(1), -1);                /* preference -1 would switch to R1 */
+    CHECK_EQ_INT(th_send_int(g_ch, 1), -1);        /* preference -1 would switch to R1 */
     CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
     CHECK_CHAN(g_ch, -2, r1, 0, 0);                /* R1 back at the head */
     CHECK_EQ_INT(PyTasklet_GetBlocked(r1), -1);
@@ -169,25 +129,25 @@ MAIN_TEST(test_switch_trap_channel_send_rolled_back) {
     CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
     CHECK_CHAN(g_ch, -2, r1, 0, 0);
     PyChannel_SetScheduleAll(g_ch, 1);             /* schedule_all: the caller would yield */
-    CHECK_EQ_INT(send_long(1), -1);
+    CHECK_EQ_INT(th_send_int(g_ch, 1), -1);
     CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
     CHECK_CHAN(g_ch, -2, r1, 0, 0);
     PyChannel_SetScheduleAll(g_ch, 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(-1), 1);
     CHECK_LOG("");
-    CHECK_EQ_INT(send_long(2), 0);                 /* R1 gets 2, not the trapped 1 */
-    CHECK_EQ_INT(send_long(3), 0);
+    CHECK_EQ_INT(th_send_int(g_ch, 2), 0);         /* R1 gets 2, not the trapped 1 */
+    CHECK_EQ_INT(th_send_int(g_ch, 3), 0);
     CHECK_LOG("R1:got2 R2:got3");
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
-    h_finish(r1); h_finish(r2);
+    th_finish(r1); th_finish(r2);
     Py_DECREF(g_ch);
 }
 
 MAIN_TEST(test_switch_trap_channel_receive_rolled_back) {
     if (!new_chan()) return;
-    PyTaskletObject *s = h_spawn(t_send, 5, "S5");
-    let_run();
+    PyTaskletObject *s = th_spawn_sender(g_ch, "S5", 5);
+    th_schedule();
     PyChannel_SetPreference(g_ch, 1);              /* receive would switch to the sender */
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(1), 0);
     PyObject *v = PyChannel_Receive(g_ch);
@@ -199,9 +159,9 @@ MAIN_TEST(test_switch_trap_channel_receive_rolled_back) {
     v = PyChannel_Receive(g_ch);                   /* now it works: same value */
     CHECK(v != NULL && PyLong_AsLong(v) == 5);
     Py_XDECREF(v);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("S5:send S5:sent");
-    h_finish(s);
+    th_finish(s);
     Py_DECREF(g_ch);
 }
 
@@ -209,8 +169,8 @@ MAIN_TEST(test_switch_trap_channel_receive_rolled_back) {
 /* non-pending kill/throw of a blocked tasklet is trapped: it stays in the channel */
 MAIN_TEST(test_switch_trap_kill_of_blocked_tasklet) {
     if (!new_chan()) return;
-    PyTaskletObject *r1 = h_spawn(t_recv, 1, "R1");
-    let_run();
+    PyTaskletObject *r1 = th_spawn_receiver(g_ch, "R1");
+    th_schedule();
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(1), 0);
     CHECK_EQ_INT(PyTasklet_Kill(r1), -1);
     CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
@@ -220,29 +180,29 @@ MAIN_TEST(test_switch_trap_kill_of_blocked_tasklet) {
     CHECK_EQ_INT(PyTasklet_GetBlocked(r1), -1);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(-1), 1);
-    CHECK_EQ_INT(send_long(4), 0);
+    CHECK_EQ_INT(th_send_int(g_ch, 4), 0);
     CHECK_LOG("R1:recv R1:got4");
-    h_finish(r1);
+    th_finish(r1);
     Py_DECREF(g_ch);
 }
 
 MAIN_TEST(test_switch_trap_blocking_op_trapped) {
     if (!new_chan()) return;
-    PyTaskletObject *t = h_spawn(t_log, 1, "T1");
+    PyTaskletObject *t = th_spawn_logger("T1");
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(1), 0);
     PyObject *v = PyChannel_Receive(g_ch);
     CHECK(v == NULL);
     CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
-    CHECK_EQ_INT(send_long(1), -1);
+    CHECK_EQ_INT(th_send_int(g_ch, 1), -1);
     CHECK_ERR(PyExc_RuntimeError, TRAP_MSG);
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
-    CHECK_EQ_INT(PyTasklet_GetBlocked(h_main), 0);
+    CHECK_EQ_INT(PyTasklet_GetBlocked(th_main), 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(-1), 1);
     CHECK_LOG("");
-    h_drain();
+    th_drain_all();
     CHECK_LOG("T1");
-    h_finish(t);
+    th_finish(t);
     Py_DECREF(g_ch);
 }
 
@@ -258,18 +218,18 @@ MAIN_TEST(test_switch_trap_non_switching_ops_work) {
     CHECK(r == marker); Py_XDECREF(r);
     PyErr_Clear();
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    CHECK_EQ_INT(PyTasklet_Run(h_main), 0);
-    CHECK_EQ_INT(PyTasklet_Switch(h_main), 0);
+    CHECK_EQ_INT(PyTasklet_Run(th_main), 0);
+    CHECK_EQ_INT(PyTasklet_Switch(th_main), 0);
     r = PyStackless_RunWatchdog(0);                /* nothing else runnable: returns None */
     CHECK(r == Py_None); Py_XDECREF(r);
     PyErr_Clear();
     /* throw/kill to oneself raise in the caller, not switch_trap */
-    CHECK_EQ_INT(PyTasklet_Throw(h_main, 0, PyExc_ValueError, NULL, NULL), -1);
+    CHECK_EQ_INT(PyTasklet_Throw(th_main, 0, PyExc_ValueError, NULL, NULL), -1);
     CHECK_ERR(PyExc_ValueError, NULL);
-    CHECK_EQ_INT(PyTasklet_Kill(h_main), -1);
+    CHECK_EQ_INT(PyTasklet_Kill(th_main), -1);
     CHECK_ERR(PyExc_TaskletExit, NULL);
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(-1), 1);
-    CHECK(PyTasklet_IsCurrent(h_main));
+    CHECK(PyTasklet_IsCurrent(th_main));
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     Py_DECREF(marker);
     Py_DECREF(g_ch);
@@ -277,18 +237,18 @@ MAIN_TEST(test_switch_trap_non_switching_ops_work) {
 
 MAIN_TEST(test_switch_trap_prefer_caller_transfers_work) {
     if (!new_chan()) return;
-    PyTaskletObject *r1 = h_spawn(t_recv, 1, "R1");
-    let_run();
+    PyTaskletObject *r1 = th_spawn_receiver(g_ch, "R1");
+    th_schedule();
     PyChannel_SetPreference(g_ch, 0);
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(1), 0);
-    CHECK_EQ_INT(send_long(7), 0);                 /* sender continues: no switch */
+    CHECK_EQ_INT(th_send_int(g_ch, 7), 0);         /* sender continues: no switch */
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(-1), 1);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("R1:recv R1:got7");
-    PyTaskletObject *s = h_spawn(t_send, 8, "S8");
-    let_run();
+    PyTaskletObject *s = th_spawn_sender(g_ch, "S8", 8);
+    th_schedule();
     PyChannel_SetPreference(g_ch, -1);             /* receiver continues: no switch */
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(1), 0);
     PyObject *v = PyChannel_Receive(g_ch);
@@ -297,18 +257,18 @@ MAIN_TEST(test_switch_trap_prefer_caller_transfers_work) {
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(-1), 1);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("S8:send S8:sent");
-    h_finish(r1); h_finish(s);
+    th_finish(r1); th_finish(s);
     Py_DECREF(g_ch);
 }
 
 MAIN_TEST(test_switch_trap_queue_ops_and_pending_throws_work) {
     if (!new_chan()) return;
-    PyTaskletObject *r = h_spawn(t_recv, 1, "R1");
-    let_run();
-    PyTaskletObject *t = h_spawn(t_log, 2, "T2");
-    PyTaskletObject *u = h_spawn(t_log, 3, "T3");
+    PyTaskletObject *r = th_spawn_receiver(g_ch, "R1");
+    th_schedule();
+    PyTaskletObject *t = th_spawn_logger("T2");
+    PyTaskletObject *u = th_spawn_logger("T3");
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(1), 0);
     CHECK_EQ_INT(PyTasklet_Remove(u), 0);
     CHECK(PyTasklet_Paused(u));
@@ -322,31 +282,31 @@ MAIN_TEST(test_switch_trap_queue_ops_and_pending_throws_work) {
     CHECK(PyTasklet_Alive(t));
     CHECK_EQ_INT(PyStackless_GetRunCount(), 4);
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(-1), 1);
-    h_drain();
+    th_drain_all();
     CHECK_LOG("R1:recv T3 R1:ValueError(p)");      /* T2 died before its function ran */
     CHECK(!PyTasklet_Alive(t));
-    h_finish(r); h_finish(t); h_finish(u);
+    th_finish(r); th_finish(t); th_finish(u);
     Py_DECREF(g_ch);
 }
 
 /* the end of a tasklet that left the trap set still switches */
 MAIN_TEST(test_switch_trap_end_of_tasklet_not_trapped) {
-    PyTaskletObject *t = h_spawn(t_trap_and_end, 0, "T");
+    PyTaskletObject *t = th_spawn_fn(t_trap_and_end, 0, "T");
     PyObject *r = PyStackless_Schedule(Py_None, 0);
     CHECK(r == Py_None);
     Py_XDECREF(r);
     PyErr_Clear();
     CHECK_LOG("T:trap0");
     CHECK(!PyTasklet_Alive(t));
-    CHECK(PyTasklet_IsCurrent(h_main));
+    CHECK(PyTasklet_IsCurrent(th_main));
     CHECK_EQ_INT(PyStackless_AdjustSwitchTrap(-1), 1);
-    h_finish(t);
+    th_finish(t);
 }
 
 /* the watchdog does not interrupt while the trap is set */
 MAIN_TEST(test_switch_trap_postpones_watchdog) {
     g_stop = 0;
-    PyTaskletObject *h = h_spawn(t_trapped_busy, 0, "H");
+    PyTaskletObject *h = th_spawn_fn(t_trapped_busy, 0, "H");
     PyObject *r = PyStackless_RunWatchdog(2000);
     CHECK(r == (PyObject *)h);
     Py_XDECREF(r);
@@ -360,32 +320,32 @@ MAIN_TEST(test_switch_trap_postpones_watchdog) {
     Py_XDECREF(r);
     PyErr_Clear();
     CHECK_LOG("H:after");
-    h_finish(h);
+    th_finish(h);
 }
 
 /* ---- block_trap -------------------------------------------------------------------------------- */
 MAIN_TEST(test_block_trap_attribute) {
-    CHECK_EQ_INT(PyTasklet_GetBlockTrap(h_main), 0);
-    PyTasklet_SetBlockTrap(h_main, 1);
-    CHECK_EQ_INT(PyTasklet_GetBlockTrap(h_main), 1);
-    PyTasklet_SetBlockTrap(h_main, 0);
-    CHECK_EQ_INT(PyTasklet_GetBlockTrap(h_main), 0);
-    PyTasklet_SetBlockTrap(h_main, 5);
-    CHECK_EQ_INT(PyTasklet_GetBlockTrap(h_main), 1);
-    PyTasklet_SetBlockTrap(h_main, 0);
-    PyTaskletObject *t = h_new(t_log, 1, "T1");
+    CHECK_EQ_INT(PyTasklet_GetBlockTrap(th_main), 0);
+    PyTasklet_SetBlockTrap(th_main, 1);
+    CHECK_EQ_INT(PyTasklet_GetBlockTrap(th_main), 1);
+    PyTasklet_SetBlockTrap(th_main, 0);
+    CHECK_EQ_INT(PyTasklet_GetBlockTrap(th_main), 0);
+    PyTasklet_SetBlockTrap(th_main, 5);
+    CHECK_EQ_INT(PyTasklet_GetBlockTrap(th_main), 1);
+    PyTasklet_SetBlockTrap(th_main, 0);
+    PyTaskletObject *t = th_new_f(th_logger("T1"), "T1");
     CHECK_EQ_INT(PyTasklet_GetBlockTrap(t), 0);    /* new tasklets start without it */
     Py_XDECREF(t);
 }
 
 MAIN_TEST(test_block_trap_refuses_blocking) {
     if (!new_chan()) return;
-    PyTaskletObject *t = h_spawn(t_log, 1, "T1");
-    PyTasklet_SetBlockTrap(h_main, 1);
+    PyTaskletObject *t = th_spawn_logger("T1");
+    PyTasklet_SetBlockTrap(th_main, 1);
     PyObject *v = PyChannel_Receive(g_ch);
     CHECK(v == NULL);
     CHECK_ERR(PyExc_RuntimeError, BLOCK_MSG);
-    CHECK_EQ_INT(send_long(1), -1);
+    CHECK_EQ_INT(th_send_int(g_ch, 1), -1);
     CHECK_ERR(PyExc_RuntimeError, BLOCK_MSG);
     CHECK_EQ_INT(PyChannel_SendException(g_ch, PyExc_ValueError, Py_None), -1);
     CHECK_ERR(PyExc_RuntimeError, BLOCK_MSG);
@@ -399,14 +359,14 @@ MAIN_TEST(test_block_trap_refuses_blocking) {
     v = PyChannel_Receive(g_ch);
     CHECK(v == NULL);
     CHECK_ERR(PyExc_RuntimeError, BLOCK_MSG);
-    CHECK_EQ_INT(send_long(1), -1);
+    CHECK_EQ_INT(th_send_int(g_ch, 1), -1);
     CHECK_ERR(PyExc_RuntimeError, BLOCK_MSG);
     PyChannel_Open(g_ch);
-    PyTasklet_SetBlockTrap(h_main, 0);
-    h_drain();
+    PyTasklet_SetBlockTrap(th_main, 0);
+    th_drain_all();
     CHECK_LOG("T1");
     /* checked before the deadlock check */
-    PyTasklet_SetBlockTrap(h_main, 1);
+    PyTasklet_SetBlockTrap(th_main, 1);
     v = PyChannel_Receive(g_ch);
     CHECK(v == NULL);
     CHECK_ERR(PyExc_RuntimeError, BLOCK_MSG);
@@ -416,43 +376,43 @@ MAIN_TEST(test_block_trap_refuses_blocking) {
     CHECK(r == marker);
     Py_XDECREF(r);
     Py_DECREF(marker);
-    PyTasklet_SetBlockTrap(h_main, 0);
-    h_finish(t);
+    PyTasklet_SetBlockTrap(th_main, 0);
+    th_finish(t);
     Py_DECREF(g_ch);
 }
 
 MAIN_TEST(test_block_trap_allows_transfers) {
     if (!new_chan()) return;
-    PyTaskletObject *s = h_spawn(t_send, 4, "S4");
-    let_run();
-    PyTasklet_SetBlockTrap(h_main, 1);
+    PyTaskletObject *s = th_spawn_sender(g_ch, "S4", 4);
+    th_schedule();
+    PyTasklet_SetBlockTrap(th_main, 1);
     PyObject *v = PyChannel_Receive(g_ch);
     CHECK(v != NULL && PyLong_AsLong(v) == 4);
     Py_XDECREF(v);
-    h_drain();
-    PyTasklet_SetBlockTrap(h_main, 0);
-    PyTaskletObject *r = h_spawn(t_recv, 1, "R1");
-    let_run();
-    PyTasklet_SetBlockTrap(h_main, 1);
+    th_drain_all();
+    PyTasklet_SetBlockTrap(th_main, 0);
+    PyTaskletObject *r = th_spawn_receiver(g_ch, "R1");
+    th_schedule();
+    PyTasklet_SetBlockTrap(th_main, 1);
     PyChannel_Close(g_ch);                         /* XR(1): the transfer still works */
-    CHECK_EQ_INT(send_long(9), 0);
-    PyTasklet_SetBlockTrap(h_main, 0);
+    CHECK_EQ_INT(th_send_int(g_ch, 9), 0);
+    PyTasklet_SetBlockTrap(th_main, 0);
     CHECK_LOG("S4:send S4:sent R1:recv R1:got9");
     CHECK_CHAN(g_ch, 0, NULL, 1, 1);
-    h_finish(s); h_finish(r);
+    th_finish(s); th_finish(r);
     Py_DECREF(g_ch);
 }
 
 MAIN_TEST(test_block_trap_on_tasklet) {
     if (!new_chan()) return;
-    PyTaskletObject *r = h_spawn(t_recv, 1, "R1");
+    PyTaskletObject *r = th_spawn_receiver(g_ch, "R1");
     PyTasklet_SetBlockTrap(r, 1);
     CHECK_EQ_INT(PyTasklet_GetBlockTrap(r), 1);
-    CHECK_EQ_INT(PyTasklet_GetBlockTrap(h_main), 0);
-    h_drain();
+    CHECK_EQ_INT(PyTasklet_GetBlockTrap(th_main), 0);
+    th_drain_all();
     CHECK_LOG("R1:recv R1:RuntimeError(" BLOCK_MSG ")");
     CHECK_CHAN(g_ch, 0, NULL, 0, 0);
-    h_finish(r);
+    th_finish(r);
     Py_DECREF(g_ch);
 }
 

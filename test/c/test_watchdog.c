@@ -6,7 +6,7 @@
  * Timing: one tick is one microsecond of wall time. Budgets are small (2 ms) against busy
  * loops that would run for seconds (a safety cap ends them if the watchdog never fires), or
  * large against short slices; only ordering and identity are asserted, never durations. */
-#include "channel_helpers.h"
+#include "test_helpers.h"
 
 static volatile int g_stop;
 static long g_progress[8];
@@ -25,31 +25,31 @@ static PyObject *t_busy(long id) {
     snprintf(who, sizeof who, "B%ld", id);
     unsigned char canary[256];
     for (int i = 0; i < 256; i++) canary[i] = (unsigned char)(i ^ (int)id);
-    PyTaskletObject *self = h_self();
+    PyTaskletObject *self = th_self();
     CHECK(self != NULL);
     CHECK(PyTasklet_GetNestingLevel(self) >= 1);
     long local = 0;
-    int64_t start = h_now_us();
+    int64_t start = th_now_us();
     while (!g_stop) {
         spin();
         local++;
         g_progress[id] = local;
         if (id & 1) (void)PyStackless_GetRunCount();
         else (void)PyTasklet_GetAtomic(self);
-        if (PyErr_Occurred()) return h_log_exc(who) ? NULL : Py_NewRef(Py_None);
-        if ((local & 255) == 0 && h_now_us() - start > g_cap_us) { h_logf("%s:cap", who); break; }
+        if (PyErr_Occurred()) return th_task_failed(who);
+        if ((local & 255) == 0 && th_now_us() - start > g_cap_us) { th_logf("%s:cap", who); break; }
     }
     int ok = local == g_progress[id];
     for (int i = 0; i < 256; i++) if (canary[i] != (unsigned char)(i ^ (int)id)) ok = 0;
-    CHECK(h_self() == self);
-    h_logf("%s:%s", who, ok ? "done" : "corrupt");
+    CHECK(th_self() == self);
+    th_logf("%s:%s", who, ok ? "done" : "corrupt");
     Py_RETURN_NONE;
 }
 
 /* busy for `us` microseconds of wall time, calling into the API; 0 or -1 (error set) */
 static int busy_for(int64_t us) {
-    int64_t start = h_now_us();
-    while (h_now_us() - start < us) {
+    int64_t start = th_now_us();
+    while (th_now_us() - start < us) {
         spin();
         (void)PyStackless_GetRunCount();
         if (PyErr_Occurred()) return -1;
@@ -60,12 +60,12 @@ static int busy_for(int64_t us) {
 /* soft mode: busy 100 ms (never interrupted in the middle), then a voluntary switch */
 static PyObject *t_soft(long id) {
     (void)id;
-    if (busy_for(100000)) return h_log_exc("H") ? NULL : Py_NewRef(Py_None);
-    h_logf("H:busy");
+    if (busy_for(100000)) return th_task_failed("H");
+    th_logf("H:busy");
     PyObject *r = PyStackless_Schedule(Py_None, 0);
-    if (!r) return h_log_exc("H") ? NULL : Py_NewRef(Py_None);
+    if (!r) return th_task_failed("H");
     Py_DECREF(r);
-    h_logf("H:after");
+    th_logf("H:after");
     Py_RETURN_NONE;
 }
 
@@ -75,48 +75,45 @@ static PyObject *t_soft(long id) {
 static PyChannelObject *g_ch;
 static PyObject *t_soft_sender(long id) {
     (void)id;
-    if (busy_for(100000)) return h_log_exc("H") ? NULL : Py_NewRef(Py_None);
-    h_logf("H:busy");
-    PyObject *o = PyLong_FromLong(1);
-    int rc = PyChannel_Send(g_ch, o);
-    Py_DECREF(o);
-    if (rc) return h_log_exc("H") ? NULL : Py_NewRef(Py_None);
-    h_logf("H:sent");
+    if (busy_for(100000)) return th_task_failed("H");
+    th_logf("H:busy");
+    if (th_send_int(g_ch, 1)) return th_task_failed("H");
+    th_logf("H:sent");
     Py_RETURN_NONE;
 }
 static PyObject *t_soft_receiver(long id) {
     (void)id;
-    h_logf("R:recv");
+    th_logf("R:recv");
     PyObject *v = PyChannel_Receive(g_ch);
-    if (!v) return h_log_exc("R") ? NULL : Py_NewRef(Py_None);
-    h_logf("R:got%s", h_val(v));
+    if (!v) return th_task_failed("R");
+    th_logf("R:got%s", th_val(v));
     Py_DECREF(v);
     PyObject *r = PyStackless_Schedule(Py_None, 0);
-    if (!r) return h_log_exc("R") ? NULL : Py_NewRef(Py_None);
+    if (!r) return th_task_failed("R");
     Py_DECREF(r);
-    h_logf("R:after");
+    th_logf("R:after");
     Py_RETURN_NONE;
 }
 
 /* atomic postpones a hard interrupt; clearing it re-arms the postponed one */
 static PyObject *t_atomic(long id) {
     (void)id;
-    PyTaskletObject *self = h_self();
+    PyTaskletObject *self = th_self();
     CHECK_EQ_INT(PyTasklet_SetAtomic(self, 1), 0);
     CHECK_EQ_INT(PyTasklet_GetAtomic(self), 1);
-    if (busy_for(100000)) return h_log_exc("H") ? NULL : Py_NewRef(Py_None);
-    h_logf("H:atomic-done");
+    if (busy_for(100000)) return th_task_failed("H");
+    th_logf("H:atomic-done");
     int old = PyTasklet_SetAtomic(self, 0);
     for (int i = 0; i < 20; i++) (void)PyStackless_GetRunCount();
-    if (PyErr_Occurred()) return h_log_exc("H") ? NULL : Py_NewRef(Py_None);
-    h_logf("H:late");
-    int64_t start = h_now_us();
-    while (!g_stop && h_now_us() - start < g_cap_us) {
+    if (PyErr_Occurred()) return th_task_failed("H");
+    th_logf("H:late");
+    int64_t start = th_now_us();
+    while (!g_stop && th_now_us() - start < g_cap_us) {
         spin();
         (void)PyStackless_GetRunCount();
-        if (PyErr_Occurred()) return h_log_exc("H") ? NULL : Py_NewRef(Py_None);
+        if (PyErr_Occurred()) return th_task_failed("H");
     }
-    h_logf("H:after%d", old);
+    th_logf("H:after%d", old);
     Py_RETURN_NONE;
 }
 
@@ -125,44 +122,38 @@ static int64_t g_slice_total_us;
 static PyObject *t_slices(long id) {
     int64_t busy = 0;
     while (!g_stop && busy < g_slice_total_us) {
-        int64_t t0 = h_now_us();
-        if (busy_for(50)) return h_log_exc("Y") ? NULL : Py_NewRef(Py_None);
-        busy += h_now_us() - t0;
+        int64_t t0 = th_now_us();
+        if (busy_for(50)) return th_task_failed("Y");
+        busy += th_now_us() - t0;
         PyObject *r = PyStackless_Schedule(Py_None, 0);
-        if (!r) return h_log_exc("Y") ? NULL : Py_NewRef(Py_None);
+        if (!r) return th_task_failed("Y");
         Py_DECREF(r);
     }
-    h_logf("Y%ld:done", id);
+    th_logf("Y%ld:done", id);
     Py_RETURN_NONE;
 }
 
 static PyObject *t_plain(long id) {
-    h_logf("P%ld:%d", id, PyStackless_GetRunCount());
+    th_logf("P%ld:%d", id, PyStackless_GetRunCount());
     PyObject *r = PyStackless_Schedule(Py_None, 0);
     if (!r) return NULL;
     Py_DECREF(r);
-    h_logf("P%ld:b", id);
+    th_logf("P%ld:b", id);
     Py_RETURN_NONE;
 }
 
 static PyObject *t_log(long id) {
-    h_logf("X%ld:%d", id, PyStackless_GetRunCount());
+    th_logf("X%ld:%d", id, PyStackless_GetRunCount());
     Py_RETURN_NONE;
-}
-
-static PyObject *t_raise(long id) {
-    h_logf("E%ld:raise", id);
-    PyErr_SetString(PyExc_ValueError, "boom");
-    return NULL;
 }
 
 /* calls run() (plain: timeout 0, or timed with soft flags when arg != 0) from a tasklet */
 static PyObject *t_inner_run(long timed) {
-    h_logf("A:run");
+    th_logf("A:run");
     PyObject *r = timed ? PyStackless_RunWatchdogEx(10000000, PY_WATCHDOG_SOFT)
                         : PyStackless_RunWatchdog(0);
-    if (!r) { h_log_exc("A"); Py_RETURN_NONE; }
-    h_logf("A:ret%s", h_val(r));
+    if (!r) { th_log_exc("A"); Py_RETURN_NONE; }
+    th_logf("A:ret%s", th_val(r));
     Py_DECREF(r);
     Py_RETURN_NONE;
 }
@@ -171,10 +162,10 @@ static PyObject *t_inner_run(long timed) {
  * timeout (no outer run() does), gets the victim, re-inserts it and stops the busy loop */
 static PyObject *t_inner_timed_owner(long id) {
     (void)id;
-    h_logf("A:run");
+    th_logf("A:run");
     PyObject *r = PyStackless_RunWatchdog(2000);
-    if (!r) { h_log_exc("A"); Py_RETURN_NONE; }
-    h_logf("A:ret%s", h_val(r));
+    if (!r) { th_log_exc("A"); Py_RETURN_NONE; }
+    th_logf("A:ret%s", th_val(r));
     if (PyTasklet_Check(r)) {
         CHECK(PyTasklet_Paused((PyTaskletObject *)r));
         CHECK_EQ_INT(PyTasklet_Insert((PyTaskletObject *)r), 0);
@@ -185,8 +176,8 @@ static PyObject *t_inner_timed_owner(long id) {
 }
 
 static void log_run_result(PyObject *r) {
-    if (r) { h_logf("M:ret%s", h_val(r)); Py_DECREF(r); }
-    else h_log_exc("M");
+    if (r) { th_logf("M:ret%s", th_val(r)); Py_DECREF(r); }
+    else th_log_exc("M");
 }
 
 /* ---- run() without timeout ----------------------------------------------------------------- */
@@ -205,7 +196,7 @@ MAIN_TEST(test_run_with_nothing_runnable_returns_none) {
     Py_XDECREF(r);
     CHECK_NO_ERR();
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    CHECK(PyTasklet_IsCurrent(h_main));
+    CHECK(PyTasklet_IsCurrent(th_main));
 }
 
 MAIN_TEST(test_run_flags_out_of_range) {
@@ -219,7 +210,7 @@ MAIN_TEST(test_run_flags_out_of_range) {
     CHECK(r == NULL);
     CHECK_ERR(PyExc_ValueError, "flags must be in [0..255]");
     /* nothing ran and nothing changed */
-    PyTaskletObject *x = h_spawn(t_log, 1, "X1");
+    PyTaskletObject *x = th_spawn_fn(t_log, 1, "X1");
     r = PyStackless_RunWatchdogEx(0, 300);
     CHECK(r == NULL);
     CHECK_ERR(PyExc_ValueError, "flags must be in [0..255]");
@@ -228,25 +219,25 @@ MAIN_TEST(test_run_flags_out_of_range) {
     r = PyStackless_RunWatchdog(0);
     log_run_result(r);
     CHECK_LOG("X1:1 M:retNone");
-    h_finish(x);
+    th_finish(x);
 }
 
 /* run() runs everything until the queue is empty; main is not counted while inside run() */
 MAIN_TEST(test_run_plain) {
-    PyTaskletObject *a = h_spawn(t_plain, 1, "P1");
-    PyTaskletObject *b = h_spawn(t_plain, 2, "P2");
+    PyTaskletObject *a = th_spawn_fn(t_plain, 1, "P1");
+    PyTaskletObject *b = th_spawn_fn(t_plain, 2, "P2");
     PyObject *r = PyStackless_RunWatchdog(0);
     log_run_result(r);
     CHECK_LOG("P1:2 P2:2 P1:b P2:b M:retNone");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    CHECK(PyTasklet_IsCurrent(h_main));
-    h_finish(a); h_finish(b);
+    CHECK(PyTasklet_IsCurrent(th_main));
+    th_finish(a); th_finish(b);
 }
 
 /* an uncaught exception ends run() with that exception; the other tasklets stay queued */
 MAIN_TEST(test_run_exception_from_tasklet) {
-    PyTaskletObject *e = h_spawn(t_raise, 1, "E1");
-    PyTaskletObject *x = h_spawn(t_log, 2, "X2");
+    PyTaskletObject *e = th_spawn_raiser(PyExc_ValueError, "E1");
+    PyTaskletObject *x = th_spawn_fn(t_log, 2, "X2");
     PyObject *r = PyStackless_RunWatchdog(0);
     CHECK(r == NULL);
     CHECK_ERR(PyExc_ValueError, "boom");
@@ -256,39 +247,39 @@ MAIN_TEST(test_run_exception_from_tasklet) {
     r = PyStackless_RunWatchdog(0);
     log_run_result(r);
     CHECK_LOG("X2:1 M:retNone");
-    h_finish(e); h_finish(x);
+    th_finish(e); th_finish(x);
 }
 
 /* nested plain run(): the inner one returns when the queue empties */
 MAIN_TEST(test_run_nested) {
-    PyTaskletObject *a = h_spawn(t_inner_run, 0, "A");
-    PyTaskletObject *x = h_spawn(t_log, 1, "X1");
+    PyTaskletObject *a = th_spawn_fn(t_inner_run, 0, "A");
+    PyTaskletObject *x = th_spawn_fn(t_log, 1, "X1");
     PyObject *r = PyStackless_RunWatchdog(0);
     log_run_result(r);
     CHECK_LOG("A:run X1:1 A:retNone M:retNone");
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
-    h_finish(a); h_finish(x);
+    th_finish(a); th_finish(x);
 }
 
 /* an uncaught exception goes to the innermost run() caller */
 MAIN_TEST(test_run_nested_exception_to_innermost) {
-    PyTaskletObject *a = h_spawn(t_inner_run, 0, "A");
-    PyTaskletObject *e = h_spawn(t_raise, 1, "E1");
+    PyTaskletObject *a = th_spawn_fn(t_inner_run, 0, "A");
+    PyTaskletObject *e = th_spawn_raiser(PyExc_ValueError, "E1");
     PyObject *r = PyStackless_RunWatchdog(0);
     log_run_result(r);
     CHECK_LOG("A:run E1:raise A:ValueError(boom) M:retNone");
-    h_finish(a); h_finish(e);
+    th_finish(a); th_finish(e);
 }
 
 /* ---- hard interrupts ------------------------------------------------------------------------ */
 MAIN_TEST(test_hard_interrupt_returns_victim_and_resume) {
     g_stop = 0;
     g_progress[0] = 0;
-    PyTaskletObject *h = h_spawn(t_busy, 0, "B0");
+    PyTaskletObject *h = th_spawn_fn(t_busy, 0, "B0");
     PyObject *r = PyStackless_RunWatchdog(2000);
     CHECK(r == (PyObject *)h);
     CHECK_LOG("");
-    if (r != (PyObject *)h) { h_log_reset(); Py_XDECREF(r); PyErr_Clear(); h_finish(h); return; }
+    if (r != (PyObject *)h) { th_log_reset(); Py_XDECREF(r); PyErr_Clear(); th_finish(h); return; }
     Py_DECREF(r);
     CHECK(PyTasklet_Alive(h));
     CHECK(PyTasklet_Paused(h));
@@ -310,12 +301,12 @@ MAIN_TEST(test_hard_interrupt_returns_victim_and_resume) {
     CHECK_LOG("B0:done M:retNone");
     CHECK(g_progress[0] >= p2);
     CHECK(!PyTasklet_Alive(h));
-    h_finish(h);
+    th_finish(h);
 }
 
 MAIN_TEST(test_hard_interrupt_victim_killed) {
     g_stop = 0;
-    PyTaskletObject *h = h_spawn(t_busy, 2, "B2");
+    PyTaskletObject *h = th_spawn_fn(t_busy, 2, "B2");
     PyObject *r = PyStackless_RunWatchdogEx(2000, 0);
     CHECK(r == (PyObject *)h);
     Py_XDECREF(r);
@@ -324,14 +315,14 @@ MAIN_TEST(test_hard_interrupt_victim_killed) {
     CHECK_EQ_INT(PyStackless_GetRunCount(), 1);
     g_stop = 1;
     CHECK_LOG("B2:TaskletExit()");
-    h_finish(h);
+    th_finish(h);
 }
 
 /* the interrupted tasklet is removed; the others stay queued and run first afterwards */
 MAIN_TEST(test_hard_interrupt_others_stay_queued) {
     g_stop = 0;
-    PyTaskletObject *h = h_spawn(t_busy, 0, "B0");
-    PyTaskletObject *x = h_spawn(t_log, 1, "X1");
+    PyTaskletObject *h = th_spawn_fn(t_busy, 0, "B0");
+    PyTaskletObject *x = th_spawn_fn(t_log, 1, "X1");
     PyObject *r = PyStackless_RunWatchdog(2000);
     CHECK(r == (PyObject *)h);
     Py_XDECREF(r);
@@ -343,7 +334,7 @@ MAIN_TEST(test_hard_interrupt_others_stay_queued) {
     r = PyStackless_RunWatchdog(0);
     log_run_result(r);
     CHECK_LOG("X1:2 B0:done M:retNone");
-    h_finish(h); h_finish(x);
+    th_finish(h); th_finish(x);
 }
 
 /* three CPU-bound tasklets, interrupted repeatedly: round robin, each makes progress */
@@ -355,9 +346,9 @@ MAIN_TEST(test_fair_progress_of_three_busy_tasklets) {
     int count[3] = {0, 0, 0};
     g_stop = 0;
     for (int i = 0; i < 3; i++) g_progress[1 + i] = 0;
-    t[0] = h_spawn(t_busy, 1, "B1");
-    t[1] = h_spawn(t_busy, 2, "B2");
-    t[2] = h_spawn(t_busy, 3, "B3");
+    t[0] = th_spawn_fn(t_busy, 1, "B1");
+    t[1] = th_spawn_fn(t_busy, 2, "B2");
+    t[2] = th_spawn_fn(t_busy, 3, "B3");
     int rounds = 0;
     for (; rounds < ROUNDS; rounds++) {
         PyObject *r = PyStackless_RunWatchdog(2000);
@@ -384,19 +375,19 @@ MAIN_TEST(test_fair_progress_of_three_busy_tasklets) {
     g_stop = 1;
     PyObject *r = PyStackless_RunWatchdog(0);
     log_run_result(r);
-    h_log_reset();
-    for (int k = 0; k < 3; k++) { CHECK(!PyTasklet_Alive(t[k])); h_finish(t[k]); }
+    th_log_reset();
+    for (int k = 0; k < 3; k++) { CHECK(!PyTasklet_Alive(t[k])); th_finish(t[k]); }
 }
 
 /* a nested timed run() does not take over: the outer one owns timeout and flags; when the
  * outer watchdog is resumed it pops the inner one, which is put back into the run queue */
 MAIN_TEST(test_nested_timed_run_outer_owns_timeout) {
     g_stop = 0;
-    PyTaskletObject *a = h_spawn(t_inner_run, 1, "A");
-    PyTaskletObject *b = h_spawn(t_busy, 0, "B0");
+    PyTaskletObject *a = th_spawn_fn(t_inner_run, 1, "A");
+    PyTaskletObject *b = th_spawn_fn(t_busy, 0, "B0");
     PyObject *r = PyStackless_RunWatchdog(2000);
     CHECK(r == (PyObject *)b);
-    if (r) h_logf("M:got%s", h_name(r));
+    if (r) th_logf("M:got%s", th_name(r));
     Py_XDECREF(r);
     PyErr_Clear();
     CHECK_EQ_INT(PyStackless_GetRunCount(), 2);    /* main + A (popped, runnable again) */
@@ -406,24 +397,24 @@ MAIN_TEST(test_nested_timed_run_outer_owns_timeout) {
     r = PyStackless_RunWatchdog(0);
     log_run_result(r);
     CHECK_LOG("A:run M:gotB0 A:retNone B0:done M:retNone");
-    h_finish(a); h_finish(b);
+    th_finish(a); th_finish(b);
 }
 
 MAIN_TEST(test_timed_run_inside_plain_run_owns_timeout) {
     g_stop = 0;
-    PyTaskletObject *a = h_spawn(t_inner_timed_owner, 0, "A");
-    PyTaskletObject *b = h_spawn(t_busy, 0, "B0");
+    PyTaskletObject *a = th_spawn_fn(t_inner_timed_owner, 0, "A");
+    PyTaskletObject *b = th_spawn_fn(t_busy, 0, "B0");
     PyObject *r = PyStackless_RunWatchdog(0);
     log_run_result(r);
     CHECK_LOG("A:run A:retB0 B0:done M:retNone");
     CHECK(!PyTasklet_Alive(a) && !PyTasklet_Alive(b));
-    h_finish(a); h_finish(b);
+    th_finish(a); th_finish(b);
 }
 
 /* ---- soft interrupts ------------------------------------------------------------------------ */
 MAIN_TEST(test_soft_interrupt_at_next_switch) {
-    PyTaskletObject *h = h_spawn(t_soft, 0, "H");
-    PyTaskletObject *x = h_spawn(t_log, 1, "X1");
+    PyTaskletObject *h = th_spawn_fn(t_soft, 0, "H");
+    PyTaskletObject *x = th_spawn_fn(t_log, 1, "X1");
     PyObject *r = PyStackless_RunWatchdogEx(2000, PY_WATCHDOG_SOFT);
     CHECK(r == Py_None);
     Py_XDECREF(r);
@@ -434,17 +425,17 @@ MAIN_TEST(test_soft_interrupt_at_next_switch) {
     CHECK(PyTasklet_Scheduled(x));
     r = PyStackless_RunWatchdog(0);
     log_run_result(r);
-    if (strcmp(h_log, "X1:2 H:after M:retNone") == 0) h_log_reset();
+    if (strcmp(th_log, "X1:2 H:after M:retNone") == 0) th_log_reset();
     else CHECK_LOG("H:after X1:1 M:retNone");
-    h_finish(h); h_finish(x);
+    th_finish(h); th_finish(x);
 }
 
 MAIN_TEST(test_soft_interrupt_mark_moves_to_channel_partner) {
     g_ch = PyChannel_New(NULL);
     CHECK(g_ch != NULL);
     if (!g_ch) return;
-    PyTaskletObject *r = h_spawn(t_soft_receiver, 0, "R");
-    PyTaskletObject *h = h_spawn(t_soft_sender, 0, "H");
+    PyTaskletObject *r = th_spawn_fn(t_soft_receiver, 0, "R");
+    PyTaskletObject *h = th_spawn_fn(t_soft_sender, 0, "H");
     PyObject *res = PyStackless_RunWatchdogEx(2000, PY_WATCHDOG_SOFT);
     CHECK(res == Py_None);
     Py_XDECREF(res);
@@ -453,27 +444,27 @@ MAIN_TEST(test_soft_interrupt_mark_moves_to_channel_partner) {
     CHECK_EQ_INT(PyStackless_GetRunCount(), 3);
     res = PyStackless_RunWatchdog(0);
     log_run_result(res);
-    if (strcmp(h_log, "R:after H:sent M:retNone") == 0) h_log_reset();
+    if (strcmp(th_log, "R:after H:sent M:retNone") == 0) th_log_reset();
     else CHECK_LOG("H:sent R:after M:retNone");
-    h_finish(r); h_finish(h);
+    th_finish(r); th_finish(h);
     Py_DECREF(g_ch);
     g_ch = NULL;
 }
 
 /* flags are ignored without a timeout: nothing is interrupted */
 MAIN_TEST(test_flags_ignored_without_timeout) {
-    PyTaskletObject *h = h_spawn(t_soft, 0, "H");
-    PyTaskletObject *x = h_spawn(t_log, 1, "X1");
+    PyTaskletObject *h = th_spawn_fn(t_soft, 0, "H");
+    PyTaskletObject *x = th_spawn_fn(t_log, 1, "X1");
     PyObject *r = PyStackless_RunWatchdogEx(0, PY_WATCHDOG_SOFT | PY_WATCHDOG_TOTALTIMEOUT);
     log_run_result(r);
     CHECK_LOG("H:busy X1:2 H:after M:retNone");
-    h_finish(h); h_finish(x);
+    th_finish(h); th_finish(x);
 }
 
 /* ---- atomic ---------------------------------------------------------------------------------- */
 MAIN_TEST(test_atomic_postpones_interrupt) {
     g_stop = 0;
-    PyTaskletObject *h = h_spawn(t_atomic, 0, "H");
+    PyTaskletObject *h = th_spawn_fn(t_atomic, 0, "H");
     PyObject *r = PyStackless_RunWatchdog(2000);
     CHECK(r == (PyObject *)h);
     Py_XDECREF(r);
@@ -484,7 +475,7 @@ MAIN_TEST(test_atomic_postpones_interrupt) {
     r = PyStackless_RunWatchdog(0);
     log_run_result(r);
     CHECK_LOG("H:late H:after1 M:retNone");
-    h_finish(h);
+    th_finish(h);
 }
 
 /* ---- totaltimeout ---------------------------------------------------------------------------- */
@@ -492,22 +483,22 @@ MAIN_TEST(test_atomic_postpones_interrupt) {
 MAIN_TEST(test_per_slice_budget_restarts_at_switches) {
     g_stop = 0;
     g_slice_total_us = 60000;
-    PyTaskletObject *y1 = h_spawn(t_slices, 1, "Y1");
-    PyTaskletObject *y2 = h_spawn(t_slices, 2, "Y2");
+    PyTaskletObject *y1 = th_spawn_fn(t_slices, 1, "Y1");
+    PyTaskletObject *y2 = th_spawn_fn(t_slices, 2, "Y2");
     PyObject *r = PyStackless_RunWatchdog(200000);
     log_run_result(r);
     /* which one reaches its budget first depends on timing */
-    if (strcmp(h_log, "Y2:done Y1:done M:retNone") == 0) h_log_reset();
+    if (strcmp(th_log, "Y2:done Y1:done M:retNone") == 0) th_log_reset();
     else CHECK_LOG("Y1:done Y2:done M:retNone");
-    h_finish(y1); h_finish(y2);
+    th_finish(y1); th_finish(y2);
 }
 
 /* totaltimeout: the budget covers the whole run() */
 MAIN_TEST(test_totaltimeout_interrupts_switching_tasklets) {
     g_stop = 0;
     g_slice_total_us = 2000000;
-    PyTaskletObject *y1 = h_spawn(t_slices, 1, "Y1");
-    PyTaskletObject *y2 = h_spawn(t_slices, 2, "Y2");
+    PyTaskletObject *y1 = th_spawn_fn(t_slices, 1, "Y1");
+    PyTaskletObject *y2 = th_spawn_fn(t_slices, 2, "Y2");
     PyObject *r = PyStackless_RunWatchdogEx(20000, PY_WATCHDOG_TOTALTIMEOUT);
     CHECK(r == (PyObject *)y1 || r == (PyObject *)y2);
     CHECK_LOG("");
@@ -521,9 +512,9 @@ MAIN_TEST(test_totaltimeout_interrupts_switching_tasklets) {
     g_stop = 1;
     r = PyStackless_RunWatchdog(0);
     log_run_result(r);
-    h_log_reset();
+    th_log_reset();
     CHECK(!PyTasklet_Alive(y1) && !PyTasklet_Alive(y2));
-    h_finish(y1); h_finish(y2);
+    th_finish(y1); th_finish(y2);
 }
 
 int main(void) {

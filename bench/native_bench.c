@@ -2,7 +2,7 @@
  * the same run (the floor). CPU time of this thread, best of several rounds, so that other
  * tenants of a noisy machine disturb the figures less.
  *
- *   build/core/native_bench [--quick] [--json FILE]
+ *   out/core/native_bench [--quick] [--json FILE]
  *
  * Reports, in ns: the bare switch (one direction), a native channel hop (one message handed
  * to a waiting native tasklet, which then runs: half a ping-pong round trip), schedule()

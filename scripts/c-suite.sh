@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Configure, build and/or test the C core with CMake in one of its build trees.
+# Configure, build and/or test the C core with CMake in one of its build trees (under out/;
+# build/ belongs to node-gyp, whose rebuild deletes it).
 #
 #   scripts/c-suite.sh VARIANT [build|test|all]      (default phase: all)
 #
-#   core      build/core      -DSLP_WERROR=ON
-#   asan      build/asan      -DSLP_WERROR=ON -DSLP_SANITIZE=ON (ASan + UBSan, leaks fatal)
-#   ucontext  build/ucontext  -DSLP_WERROR=ON -DSLP_FORCE_UCONTEXT=ON -DSLP_NO_FAST_PATHS=ON
+#   core      out/core      -DSLP_WERROR=ON
+#   asan      out/asan      -DSLP_WERROR=ON -DSLP_SANITIZE=ON (ASan + UBSan, leaks fatal)
+#   ucontext  out/ucontext  -DSLP_WERROR=ON -DSLP_FORCE_UCONTEXT=ON -DSLP_NO_FAST_PATHS=ON
 #                             (the portable switch, and every channel operation through the
 #                             general path: the suite then checks the fast paths agree)
-#   bench     build/bench     Release with link-time optimisation, no tests (what ships)
-#   aarch64   build/aarch64   -DSLP_WERROR=ON, cross toolchain; tests run under qemu-aarch64
+#   bench     out/bench     Release with link-time optimisation, no tests (what ships)
+#   aarch64   out/aarch64   -DSLP_WERROR=ON, cross toolchain; tests run under qemu-aarch64
 #                             (use scripts/test-aarch64.sh, which also installs the tools)
 #
 # Environment: SLP_JOBS (build jobs, default: all cores), SLP_CTEST_JOBS (tests run at once,
@@ -31,15 +32,15 @@ ctest_jobs="${SLP_CTEST_JOBS:-1}"
 werror="${SLP_WERROR:-ON}"
 
 case "$variant" in
-  core)     dir=build/core;     set -- -DSLP_WERROR="$werror" ;;
-  asan)     dir=build/asan;     set -- -DSLP_WERROR="$werror" -DSLP_SANITIZE=ON
+  core)     dir=out/core;     set -- -DSLP_WERROR="$werror" ;;
+  asan)     dir=out/asan;     set -- -DSLP_WERROR="$werror" -DSLP_SANITIZE=ON
             # Options given later win, so a caller's own ASAN_OPTIONS/UBSAN_OPTIONS still apply.
             export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
             export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}" ;;
-  ucontext) dir=build/ucontext; set -- -DSLP_WERROR="$werror" -DSLP_FORCE_UCONTEXT=ON -DSLP_NO_FAST_PATHS=ON ;;
-  bench)    dir=build/bench;    set -- -DSLP_WERROR="$werror" -DCMAKE_BUILD_TYPE=Release \
+  ucontext) dir=out/ucontext; set -- -DSLP_WERROR="$werror" -DSLP_FORCE_UCONTEXT=ON -DSLP_NO_FAST_PATHS=ON ;;
+  bench)    dir=out/bench;    set -- -DSLP_WERROR="$werror" -DCMAKE_BUILD_TYPE=Release \
               -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON -DSLP_BUILD_TESTS=OFF ;;
-  aarch64)  dir=build/aarch64;  set -- -DSLP_WERROR="$werror" \
+  aarch64)  dir=out/aarch64;  set -- -DSLP_WERROR="$werror" \
               -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-aarch64-linux-gnu.cmake" ;;
   *) die "unknown variant '$variant' (core, asan, ucontext, bench, aarch64)" ;;
 esac

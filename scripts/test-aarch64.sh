@@ -42,7 +42,7 @@ fi
 run bash scripts/c-suite.sh aarch64 build
 
 # Check that what was built is really aarch64 code, not a host binary.
-dir=build/aarch64
+dir=out/aarch64
 bin=""
 for f in "$dir"/test_*; do
   if [ -f "$f" ] && [ -x "$f" ]; then bin="$f"; break; fi

@@ -6,7 +6,7 @@
  * PyStackless_GetRunCount() in its loop) and run() returns it, paused. The main tasklet puts
  * it back at the end of the queue and calls run() again, so all three make progress in turn.
  *
- *   build/core/example_watchdog_preemption      (after npm run build:core)
+ *   out/core/example_watchdog_preemption      (after npm run build:core)
  */
 #include <stdio.h>
 #include "stackless_api.h"

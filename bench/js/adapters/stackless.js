@@ -23,10 +23,18 @@
 // =========================================================================================
 
 // STACKLESS_MODULE=/path/to/build benchmarks another copy (also how this slot was tested).
-const where = process.env.STACKLESS_MODULE || '../../..';
+// Until package.json names the compiled entry point ("main": "dist/index.js"), the package root
+// does not resolve, so the compiled dist/ is tried next.
+const path = require('path');
+const where = process.env.STACKLESS_MODULE || path.resolve(__dirname, '../../..');
 let S;
 try {
-  S = require(where);
+  try {
+    S = require(where);
+  } catch (e) {
+    if (e.code !== 'MODULE_NOT_FOUND') throw e;
+    S = require(path.join(where, 'dist'));
+  }
 } catch (e) {
   throw new Error(`not built yet (require('stackless') failed: ${String(e.message).split('\n')[0]})`);
 }
@@ -41,5 +49,12 @@ module.exports = {
   channel() { return new S.channel(); },
   schedule_nr() { return S.schedule_nr(); },
   run() { S.run(); },
+  // Blocked soft tasklets are held by the scheduler (as in Stackless, where a tasklet blocked on
+  // a dropped channel lives until killed): kill the ones the 1M-blocked case leaves behind.
+  reset(chans) {
+    for (const ch of chans) {
+      for (let t = ch.queue; t !== undefined; t = ch.queue) t.kill();
+    }
+  },
   UNWIND: S.Py_UnwindToken,
 };

@@ -1,0 +1,597 @@
+// stackless for Node.js: the `stackless` module layer (NODE.md 3.2-3.4) over the N-API addon.
+//
+// Generator tasklets are driven by the trampoline below, which runs on the thread's stack: it
+// resumes the current tasklet's generator with the result of its last operation, and lets the
+// core run native tasklets (hostStep) when one is current. The protocol with the addon (the
+// shared Int32Array I, the value slots `tv`) is described in native/binding/binding.cc.
+import * as path from 'path';
+import {
+  BaseException, SystemExit, TaskletExit, KeyboardInterrupt, Exception, StopIteration, RuntimeError,
+  NotImplementedError, RecursionError, ValueError, SystemError, AttributeError, ArithmeticError,
+  OverflowError, ZeroDivisionError, MemoryError, LookupError, KeyError, IndexError, AssertionError,
+  makeError, pyname, excFromThrowArgs, excFromClassArgs,
+} from './errors';
+
+export {
+  BaseException, SystemExit, TaskletExit, KeyboardInterrupt, Exception, StopIteration, RuntimeError,
+  NotImplementedError, RecursionError, ValueError, SystemError, AttributeError, ArithmeticError,
+  OverflowError, ZeroDivisionError, MemoryError, LookupError, KeyError, IndexError, AssertionError,
+};
+
+function loadAddon(): any {
+  const root = path.resolve(__dirname, '..');
+  const tried: string[] = [];
+  for (const p of ['build/Release/stackless.node', 'build/Debug/stackless.node']) {
+    const f = path.join(root, p);
+    try {
+      return require(f);
+    } catch (e: any) {
+      if (e && e.code !== 'MODULE_NOT_FOUND') throw e;
+      tried.push(f);
+    }
+  }
+  throw new Error(`stackless: the native addon is not built (tried ${tried.join(', ')}); run npm run build:addon`);
+}
+
+const B = loadAddon();
+
+// shared Int32Array indices and delivery modes (binding.cc)
+const ST = 0, CUR = 1, PART = 2, MODE = 3, A0 = 4, A1 = 5, A2 = 6, OUT = 7;
+const M_JSV = 1, M_NONE = 0, M_THROW = 3;
+
+const I = new Int32Array(16);
+const R: any[] = [];   // slot -> tasklet object (0: main); the JS side of every native JS tasklet
+
+/** Returned by an _nr call that switched; a generator tasklet yields it (NODE.md 3.3). */
+export const Py_UnwindToken: object = Object.freeze(Object.create(null, {
+  toString: { value: () => 'Py_UnwindToken' },
+}));
+const UNWIND = Py_UnwindToken;
+
+export const hard_available = false;
+
+B.init(I, R, makeError);
+
+const GeneratorFunction = Object.getPrototypeOf(function* () { /* */ }).constructor;
+// (f.constructor is an inline-cached load; Object.getPrototypeOf(f) is a runtime call)
+const isGenFn = (f: any): number => (typeof f === 'function' && f.constructor === GeneratorFunction ? 1 : 0);
+const EMPTY: unknown[] = [];
+
+// ---- the trampoline ---------------------------------------------------------------------------
+
+let pending: unknown;   // the new current tasklet's resume value, delivered as I[MODE] says
+
+function endTasklet(t: tasklet, slot: number, threw: boolean, e?: unknown): void {
+  t._gen = null;
+  t._slot = -1;
+  t.tv = undefined;
+  R[slot] = undefined;
+  I[A0] = slot;
+  if (threw) {
+    I[A1] = 1;
+    pending = B.end(pyname(e), e);
+  } else {
+    I[A1] = 0;
+    pending = B.end();
+  }
+}
+
+/** Runs tasklets until the main tasklet is current again. */
+function trampoline(): void {
+  for (;;) {
+    const slot = I[CUR];
+    if (slot === 0) return;
+    if (slot < 0) {
+      pending = B.hostStep();
+      continue;
+    }
+    const t: tasklet = R[slot];
+    const mode = I[MODE];
+    let v = pending;
+    pending = undefined;
+    let g = t._gen;
+    let res: IteratorResult<unknown>;
+    try {
+      if (g === null) {
+        if (mode === M_THROW) throw v;
+        const args = t._kwargs === undefined ? t._args : [...t._args, t._kwargs];
+        if (t._isGen === 0) {
+          t._fn.apply(undefined, args);
+          endTasklet(t, slot, false);
+          continue;
+        }
+        g = t._gen = t._fn.apply(undefined, args);
+        res = g.next();
+      } else if (mode === M_THROW) {
+        res = g.throw(v);
+      } else {
+        if (mode === M_JSV) {
+          v = t.tv;
+          t.tv = undefined;
+        } else if (mode === M_NONE) {
+          v = undefined;
+        }
+        res = g.next(v);
+      }
+      while (res.done !== true && res.value !== UNWIND) res = g.next(res.value);
+    } catch (e) {
+      endTasklet(t, slot, true, e);
+      continue;
+    }
+    if (res.done === true) endTasklet(t, slot, false);
+  }
+}
+
+/** The main tasklet's call switched away: run the others until it is back, return its value. */
+function mainWait(r: unknown): unknown {
+  pending = r;
+  trampoline();
+  const mode = I[MODE];
+  let v = pending;
+  pending = undefined;
+  if (mode === M_THROW) throw v;
+  if (mode === M_JSV) {
+    const m = R[0];
+    v = m.tv;
+    m.tv = undefined;
+  } else if (mode === M_NONE) {
+    v = undefined;
+  }
+  return v;
+}
+
+/** The end of every switching call: r is what the addon returned, me the caller's slot. */
+function fin(me: number, r: unknown): unknown {
+  const st = I[ST];
+  if (st === 0) return r;
+  if (st === 1) {
+    if (me === 0) return mainWait(r);
+    pending = r;
+    return UNWIND;
+  }
+  throw r;
+}
+
+function check(r: unknown): void {
+  if (I[ST] === 2) throw r;
+}
+
+// ---- tasklet ----------------------------------------------------------------------------------
+
+function boolArg(v: unknown, msg: string): number {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'number' && Number.isInteger(v)) return v !== 0 ? 1 : 0;
+  throw new TypeError(msg);
+}
+
+export class tasklet {
+  /** @internal */ _slot = -1;
+  /** @internal */ _fn: any = undefined;
+  /** @internal */ _args: unknown[] = EMPTY;
+  /** @internal */ _kwargs: unknown = undefined;
+  /** @internal */ _gen: any = null;
+  /** @internal */ _isGen = 0;
+  /** @internal the JS value slot: a value handed over, or the resume value (binding.cc) */
+  tv: unknown = undefined;
+
+  constructor(func?: unknown, args?: unknown[] | null, kwargs?: object | null, _options?: { hard?: boolean }) {
+    if (func !== undefined || (args !== undefined && args !== null) || (kwargs !== undefined && kwargs !== null)) {
+      this.bind(func, args, kwargs);
+    }
+  }
+
+  /** @internal the native tasklet, created on first need */
+  _native(): number {
+    if (this._slot < 0) {
+      I[A0] = this._isGen;
+      I[A1] = 0;
+      const e = B.tNew();
+      if (I[ST] === 2) throw e;
+      const s = I[OUT];
+      this._slot = s;
+      R[s] = this;
+      if (this._fn === undefined) {
+        I[A0] = s; I[A1] = 0; I[A2] = 0;
+        check(B.tBind());
+      }
+    }
+    return this._slot;
+  }
+
+  bind(func?: unknown, args?: unknown[] | null, kwargs?: object | null): this {
+    if (func === null) func = undefined;
+    if (args === null) args = undefined;
+    if (kwargs === null) kwargs = undefined;
+    if (func !== undefined && typeof func !== 'function') throw new TypeError('tasklet function must be a callable or None');
+    if (args !== undefined && !Array.isArray(args)) throw new TypeError('tasklet args must be a tuple or None');
+    if (kwargs !== undefined && typeof kwargs !== 'object') throw new TypeError('tasklet kwargs must be a dictionary or None');
+    const prepared = args !== undefined || kwargs !== undefined;
+    if (this._slot < 0 && !prepared) {
+      this._fn = func;
+      this._isGen = isGenFn(func);
+      this._gen = null;
+      return this;
+    }
+    if (this._slot < 0 && this._fn === undefined && func === undefined) {
+      throw new RuntimeError('the tasklet was not bound to a function');
+    }
+    const s = this._native();
+    I[A0] = s; I[A1] = func !== undefined ? 1 : 0; I[A2] = prepared ? 1 : 0;
+    check(B.tBind());
+    if (func !== undefined) {
+      this._fn = func;
+      this._isGen = isGenFn(func);
+      I[A0] = s; I[A1] = this._isGen;
+      B.tSetGen();
+    } else if (!prepared) {
+      this._fn = undefined;
+    }
+    if (prepared) {
+      this._args = args || EMPTY;
+      this._kwargs = kwargs;
+    }
+    this._gen = null;
+    return this;
+  }
+
+  setup(...args: unknown[]): this {
+    if (this._slot < 0) {
+      if (this._fn === undefined) throw new RuntimeError('the tasklet was not bound to a function');
+      I[A0] = this._isGen;
+      I[A1] = 1;
+      const e = B.tNew();
+      if (I[ST] === 2) throw e;
+      const s = I[OUT];
+      this._slot = s;
+      R[s] = this;
+    } else {
+      I[A0] = this._slot;
+      check(B.tSetup());
+    }
+    this._args = args;
+    this._kwargs = undefined;
+    this._gen = null;
+    return this;
+  }
+
+  insert(): this {
+    I[A0] = this._native();
+    check(B.tInsert());
+    return this;
+  }
+
+  remove(): this {
+    if (this._slot < 0) return this;
+    I[A0] = this._slot;
+    check(B.tRemove());
+    return this;
+  }
+
+  /** @internal */ _run(nr: number, sw: number): unknown {
+    const me = I[CUR];
+    I[A0] = this._native(); I[A1] = nr; I[A2] = sw;
+    return fin(me, B.tRun());
+  }
+  run(): unknown { return this._run(0, 0); }
+  run_nr(): unknown { return this._run(1, 0); }
+  switch(): unknown { return this._run(0, 1); }
+  switch_nr(): unknown { return this._run(1, 1); }
+
+  /** @internal */ _throw(name: string, exc: unknown, pending: boolean, nr: number, kill: boolean): unknown {
+    if (this._slot < 0) {
+      if (kill || exc instanceof TaskletExit) return undefined;   // not alive: nothing to do
+      throw new RuntimeError('You cannot throw to a dead tasklet');
+    }
+    const me = I[CUR];
+    I[A0] = this._slot; I[A1] = nr; I[A2] = pending ? 1 : 0;
+    return fin(me, B.tThrow(name, exc, kill));
+  }
+  // (the core makes the TaskletExit bomb itself: no JS error object, no stack capture, here)
+  kill(pending = false): unknown { return this._throw('TaskletExit', undefined, !!pending, 0, true); }
+  kill_nr(pending = false): unknown { return this._throw('TaskletExit', undefined, !!pending, 1, true); }
+  throw(exc?: unknown, val?: unknown, tb?: unknown, pending = false): unknown {
+    if (arguments.length === 0) throw new TypeError('throw() takes at least 1 argument');
+    const e = excFromThrowArgs(exc, val, tb);
+    return this._throw(pyname(e), e, !!pending, 0, false);
+  }
+  throw_nr(exc?: unknown, val?: unknown, tb?: unknown, pending = false): unknown {
+    const e = excFromThrowArgs(exc, val, tb);
+    return this._throw(pyname(e), e, !!pending, 1, false);
+  }
+  raise_exception(klass?: unknown, ...args: unknown[]): unknown {
+    if (arguments.length === 0) throw new TypeError('raise_exception() takes at least 1 argument');
+    const e = excFromClassArgs('tasklet.raise_exception', klass, args);
+    return this._throw(pyname(e), e, false, 0, false);
+  }
+  raise_exception_nr(klass?: unknown, ...args: unknown[]): unknown {
+    if (arguments.length === 0) throw new TypeError('raise_exception() takes at least 1 argument');
+    const e = excFromClassArgs('tasklet.raise_exception', klass, args);
+    return this._throw(pyname(e), e, false, 1, false);
+  }
+
+  /** @internal */ _info(): number {
+    if (this._slot < 0) return 0;
+    I[A0] = this._slot;
+    B.tInfo();
+    return I[OUT];
+  }
+  get alive(): boolean { return (this._info() & 1) !== 0; }
+  get paused(): boolean { return (this._info() & 2) !== 0; }
+  get blocked(): boolean { return (this._info() & 4) !== 0; }
+  get scheduled(): boolean { return (this._info() & 8) !== 0; }
+  get is_main(): boolean { return (this._info() & 16) !== 0; }
+  get is_current(): boolean { return (this._info() & 32) !== 0; }
+  get atomic(): boolean { return (this._info() & 64) !== 0; }
+  get block_trap(): boolean { return (this._info() & 128) !== 0; }
+  set block_trap(v: boolean) {
+    const f = boolArg(v, 'block_trap must be set to a bool or integer');
+    I[A0] = this._native(); I[A1] = 1; I[A2] = f;
+    B.tFlag();
+  }
+  get ignore_nesting(): boolean { return (this._info() & 256) !== 0; }
+  get nesting_level(): number { return (this._info() & 512) !== 0 ? 1 : 0; }
+  get restorable(): boolean { return (this._info() & 512) === 0; }
+  get thread_id(): number { return this._slot < 0 && this._fn === undefined ? -1 : 0; }
+  get id(): number {
+    if (this._slot < 0) return -1;
+    I[A0] = this._slot;
+    B.tInfo();
+    return I[A1];
+  }
+  set_atomic(flag: unknown): boolean {
+    const f = boolArg(flag, 'set_atomic needs exactly one bool or integer');
+    I[A0] = this._native(); I[A1] = 0; I[A2] = f;
+    B.tFlag();
+    return I[OUT] !== 0;
+  }
+  set_ignore_nesting(flag: unknown): boolean {
+    const f = boolArg(flag, 'set_ignore_nesting needs exactly one bool or integer');
+    I[A0] = this._native(); I[A1] = 2; I[A2] = f;
+    B.tFlag();
+    return I[OUT] !== 0;
+  }
+  get tempval(): unknown {
+    if (this._slot < 0) return this._fn;
+    const bits = this._info();
+    if (bits & 4096) return this.tv;
+    if (bits & 8192) return this._fn;
+    if (bits & 16384) return undefined;
+    I[A0] = this._slot;
+    return B.tTempval();
+  }
+  set tempval(v: unknown) {
+    const s = this._native();
+    this.tv = v;
+    I[A0] = s; I[A1] = 1;
+    check(B.tSetTempval());
+  }
+  /** @internal */ _link(which: number): tasklet | undefined {
+    if (this._slot < 0) return undefined;
+    I[A0] = this._slot;
+    B.tLinks();
+    const s = which === 0 ? I[OUT] : I[A1];
+    return s >= 0 ? R[s] : undefined;
+  }
+  get next(): tasklet | undefined { return this._link(0); }
+  get prev(): tasklet | undefined { return this._link(1); }
+  toString(): string { return `<stackless.tasklet${this._slot === 0 ? ' main' : ''}>`; }
+}
+export { tasklet as Tasklet };
+
+const mainTasklet = new tasklet();
+mainTasklet._slot = 0;
+R[0] = mainTasklet;
+
+// ---- channel ----------------------------------------------------------------------------------
+
+const channelRegistry = new FinalizationRegistry<number>((id) => B.chFree(id));
+
+export class channel {
+  /** @internal */ _id: number;
+
+  constructor() {
+    B.chNew();
+    this._id = I[OUT];
+    channelRegistry.register(this, this._id);
+  }
+
+  send_nr(value?: unknown): unknown {
+    const me = I[CUR];
+    R[me].tv = value;
+    I[A0] = this._id; I[A1] = 1;
+    const r = B.send();
+    const p = I[PART];
+    if (p >= 0) R[p].tv = value;
+    return fin(me, r);
+  }
+
+  send(value?: unknown): unknown {
+    const me = I[CUR];
+    R[me].tv = value;
+    I[A0] = this._id; I[A1] = 0;
+    const r = B.send();
+    const p = I[PART];
+    if (p >= 0) R[p].tv = value;
+    return fin(me, r);
+  }
+
+  receive_nr(): unknown {
+    const me = I[CUR];
+    I[A0] = this._id; I[A1] = 1;
+    const r = B.recv();
+    const st = I[ST];
+    if (st === 0) {
+      if (I[MODE] === M_JSV) {
+        const p = R[I[PART]];
+        const v = p.tv;
+        p.tv = undefined;
+        return v;
+      }
+      return r;
+    }
+    return fin(me, r);
+  }
+
+  receive(): unknown {
+    const me = I[CUR];
+    I[A0] = this._id; I[A1] = 0;
+    const r = B.recv();
+    const st = I[ST];
+    if (st === 0) {
+      if (I[MODE] === M_JSV) {
+        const p = R[I[PART]];
+        const v = p.tv;
+        p.tv = undefined;
+        return v;
+      }
+      return r;
+    }
+    return fin(me, r);
+  }
+
+  /** @internal */ _sendExc(e: unknown, nr: number): unknown {
+    const me = I[CUR];
+    I[A0] = this._id; I[A1] = nr;
+    return fin(me, B.sendExc(pyname(e), e));
+  }
+  send_exception(klass?: unknown, ...args: unknown[]): unknown {
+    if (arguments.length === 0) throw new TypeError('send_exception() takes at least 1 argument');
+    return this._sendExc(excFromClassArgs('channel.send_exception', klass, args), 0);
+  }
+  send_exception_nr(klass?: unknown, ...args: unknown[]): unknown {
+    if (arguments.length === 0) throw new TypeError('send_exception() takes at least 1 argument');
+    return this._sendExc(excFromClassArgs('channel.send_exception', klass, args), 1);
+  }
+  send_throw(exc?: unknown, val?: unknown, tb?: unknown): unknown {
+    return this._sendExc(excFromThrowArgs(exc, val, tb), 0);
+  }
+  send_throw_nr(exc?: unknown, val?: unknown, tb?: unknown): unknown {
+    return this._sendExc(excFromThrowArgs(exc, val, tb), 1);
+  }
+  send_sequence(iterable: Iterable<unknown>): number {
+    let n = 0;
+    for (const x of iterable) {
+      this.send(x);
+      n++;
+    }
+    return n;
+  }
+
+  close(): void { I[A0] = this._id; I[A1] = 0; B.chSet(); }
+  open(): void { I[A0] = this._id; I[A1] = 1; B.chSet(); }
+  /** @internal */ _info(): void { I[A0] = this._id; B.chInfo(); }
+  get balance(): number { this._info(); return I[OUT]; }
+  get closing(): boolean { this._info(); return (I[A1] & 1) !== 0; }
+  get closed(): boolean { this._info(); return (I[A1] & 2) !== 0; }
+  get preference(): number { this._info(); return I[A2]; }
+  set preference(v: number) {
+    if (typeof v === 'boolean') v = v ? 1 : 0;
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError('preference must be set to an integer');
+    I[A0] = this._id; I[A1] = 2; I[A2] = v > 0 ? 1 : v < 0 ? -1 : 0;
+    B.chSet();
+  }
+  get schedule_all(): number { this._info(); return (I[A1] & 4) !== 0 ? 1 : 0; }
+  set schedule_all(v: number) {
+    const f = boolArg(v, 'preference must be set to a bool or integer');
+    I[A0] = this._id; I[A1] = 3; I[A2] = f;
+    B.chSet();
+  }
+  get queue(): tasklet | undefined {
+    this._info();
+    const s = I[8];
+    return s >= 0 ? R[s] : undefined;
+  }
+
+  [Symbol.iterator](): this { return this; }
+  next(): IteratorResult<unknown> {
+    this._info();
+    if ((I[A1] & 1) !== 0 && I[OUT] <= 0) return { value: undefined, done: true };
+    return { value: this.receive(), done: false };
+  }
+}
+export { channel as Channel };
+
+// ---- module functions -------------------------------------------------------------------------
+
+export function getcurrent(): tasklet { return R[I[CUR]]; }
+export function getmain(): tasklet { return R[0]; }
+export function getruncount(): number {
+  B.runcount();
+  return I[OUT];
+}
+
+function sched(args: IArguments, remove: number, nr: number): unknown {
+  const me = I[CUR];
+  const t = R[me];
+  const rv = args.length > 0 ? args[0] : t;
+  t.tv = rv;
+  I[A0] = remove; I[A1] = nr;
+  const r = B.schedule();
+  if (I[ST] === 0) {
+    t.tv = undefined;
+    return I[MODE] === M_JSV ? rv : r;
+  }
+  return fin(me, r);
+}
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export function schedule(_retval?: unknown): unknown { return sched(arguments, 0, 0); }
+export function schedule_nr(_retval?: unknown): unknown { return sched(arguments, 0, 1); }
+export function schedule_remove(_retval?: unknown): unknown { return sched(arguments, 1, 0); }
+export function schedule_remove_nr(_retval?: unknown): unknown { return sched(arguments, 1, 1); }
+
+type RunOptions = { threadblock?: boolean; soft?: boolean; ignore_nesting?: boolean; totaltimeout?: boolean };
+
+function runArgs(a: unknown[]): [number, number] {
+  let opts: RunOptions = {};
+  const last = a[a.length - 1];
+  if (a.length > 0 && last !== null && typeof last === 'object') {
+    opts = last as RunOptions;
+    a = a.slice(0, -1);
+  }
+  const timeout = Number(a[0] ?? 0) | 0;
+  const tb = a[1] ?? opts.threadblock, soft = a[2] ?? opts.soft, ign = a[3] ?? opts.ignore_nesting,
+    tot = a[4] ?? opts.totaltimeout;
+  return [timeout, (tb ? 1 : 0) | (soft ? 2 : 0) | (ign ? 4 : 0) | (tot ? 8 : 0)];
+}
+
+/** run(timeout?, threadblock?, soft?, ignore_nesting?, totaltimeout?) or run(timeout, options). */
+export function run(...a: unknown[]): unknown {
+  const me = I[CUR];
+  if (a.length === 0) {
+    I[A0] = 0; I[A1] = 0;
+  } else {
+    const [timeout, flags] = runArgs(a);
+    I[A0] = timeout; I[A1] = flags;
+  }
+  I[A2] = 0;
+  return fin(me, B.run());
+}
+export function run_nr(...a: unknown[]): unknown {
+  const me = I[CUR];
+  const [timeout, flags] = runArgs(a);
+  I[A0] = timeout; I[A1] = flags; I[A2] = 1;
+  return fin(me, B.run());
+}
+
+/** stackless.atomic(fn): runs fn with the current tasklet atomic, then restores the flag. */
+export function atomic<T>(fn: () => T): T {
+  const t = getcurrent();
+  const old = t.set_atomic(1);
+  try {
+    return fn();
+  } finally {
+    t.set_atomic(old ? 1 : 0);
+  }
+}
+
+let softswitch = true;
+export function enable_softswitch(flag?: unknown): boolean {
+  const old = softswitch;
+  if (flag !== undefined && flag !== null) softswitch = !!flag;
+  return old || true;
+}
+
+// current / main / runcount as module properties
+Object.defineProperty(exports, 'current', { get: getcurrent, enumerable: true });
+Object.defineProperty(exports, 'main', { get: getmain, enumerable: true });
+Object.defineProperty(exports, 'runcount', { get: getruncount, enumerable: true });

@@ -13,15 +13,8 @@ run bash scripts/apt-install.sh \
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user
 
 echo "== ci-setup: npm dependencies"
-if [ -f package-lock.json ]; then
-  run npm ci --no-audit --no-fund
-elif node -e '
-    const p = require("./package.json");
-    const n = ["dependencies", "devDependencies", "optionalDependencies"]
-      .reduce((a, k) => a + Object.keys(p[k] || {}).length, 0);
-    process.exit(n > 0 ? 0 : 1);'; then
-  run npm install --no-audit --no-fund
-else
-  echo "ci-setup: no npm dependencies and no package-lock.json; skipping npm install"
-fi
+# `npm install`, not `npm ci`: with this machine's npm configuration
+# (omit-lockfile-registry-resolved) npm 11 writes lock files whose optional platform
+# packages (rollup's) `npm ci` then rejects as out of sync. `npm install` follows the lock.
+run npm install --no-audit --no-fund
 echo "== ci-setup: done"

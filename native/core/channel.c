@@ -174,7 +174,7 @@ static inline PyObject *slp_fast_switch(slp_thread *ts, PyTaskletObject *cur, Py
 {
     if (next->kind == SLP_KIND_NATIVE) {
         if (!next->sp) next->sp = slp_ctx_make(next->stack, slp_native_entry_point(), next);
-        slp_overflow_set_running(next->stack, next->name);
+        slp_overflow_set_running(next->stack, next->stack->name);
         slp_ctx_switch(&cur->sp, next->sp, next->stack->lo, next->stack->size);
     } else {
         slp_overflow_set_running(NULL, NULL);

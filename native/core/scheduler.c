@@ -90,7 +90,7 @@ slp_native_entry_fn slp_native_entry_point(void) { return slp_native_entry; }
 static void *slp_native_target(PyTaskletObject *t)
 {
     if (!t->sp) t->sp = slp_ctx_make(t->stack, slp_native_entry, t);
-    slp_overflow_set_running(t->stack, t->name);
+    slp_overflow_set_running(t->stack, t->stack->name);
     return t->sp;
 }
 

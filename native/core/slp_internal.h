@@ -44,7 +44,6 @@ struct _tasklet {
     unsigned char exec;          /* enum slp_exec */
     unsigned char in_runq;
     unsigned char atomic, ignore_nesting, block_trap, pending_irq;
-    char name[40];               /* "tasklet #N", printed by the stack-overflow report */
 };
 
 struct _channel {

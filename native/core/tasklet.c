@@ -68,7 +68,6 @@ PyTaskletObject *slp_tasklet_alloc(PyTypeObject *type, slp_thread *ts)
     t->ts = ts;
     t->tempval = Py_NewRef(Py_None);
     t->id = __atomic_fetch_add(&slp_next_id, 1, __ATOMIC_RELAXED);
-    snprintf(t->name, sizeof t->name, "tasklet #%lu", t->id);
     return t;
 }
 
@@ -78,7 +77,6 @@ PyTaskletObject *slp_create_main(slp_thread *ts)
     if (!m) return NULL;
     m->kind = SLP_KIND_MAIN;
     m->exec = SLP_EXEC_STARTED;
-    snprintf(m->name, sizeof m->name, "main tasklet");
     ts->main = m;   /* owns the creation reference */
     slp_update_fast(ts);
     slp_runq_append(ts, m);
@@ -142,6 +140,7 @@ int slp_tasklet_prepare(PyTaskletObject *t, PyObject *func, PyObject *args, PyOb
                          "out of kernel mappings: see vm.max_map_count)", ts->stack_size / 1024);
             return -1;
         }
+        snprintf(t->stack->name, sizeof t->stack->name, "tasklet #%lu", t->id);
     }
     Py_INCREF(func);
     Py_INCREF(args);

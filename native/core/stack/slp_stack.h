@@ -25,6 +25,7 @@ typedef struct slp_stack {
     char *guard;         /* guard region [guard, lo): any access faults */
     size_t guard_size;
     void *arena;         /* owning arena (allocator private) */
+    char name[32];       /* who runs on it, for the overflow report (set by the user) */
     struct slp_stack *next_free; /* allocator private */
 } slp_stack;
 

@@ -172,14 +172,7 @@ static PyObject *slp_channel_block(slp_thread *ts, PyChannelObject *ch, int dir,
 /* Switch from native tasklet cur to next (already current) and return cur's resume value. */
 static inline PyObject *slp_fast_switch(slp_thread *ts, PyTaskletObject *cur, PyTaskletObject *next)
 {
-    if (next->kind == SLP_KIND_NATIVE) {
-        if (!next->sp) next->sp = slp_ctx_make(next->stack, slp_native_entry_point(), next);
-        slp_overflow_set_running(next->stack, next->stack->name);
-        slp_ctx_switch(&cur->sp, next->sp, next->stack->lo, next->stack->size);
-    } else {
-        slp_overflow_set_running(NULL, NULL);
-        slp_ctx_switch(&cur->sp, ts->host_sp, NULL, 0);
-    }
+    slp_leave_native(ts, &cur->sp, next);
     slp_after_switch(ts);
     return slp_resume_value(cur);
 }

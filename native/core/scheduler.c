@@ -68,8 +68,6 @@ PyObject *slp_resume_value(PyTaskletObject *t)
 
 /* ---- switching machinery ----------------------------------------------------------------- */
 
-static void slp_native_entry(void *arg);
-
 void slp_after_switch_slow(slp_thread *ts)
 {
     if (ts->dead_stack) {
@@ -80,29 +78,6 @@ void slp_after_switch_slow(slp_thread *ts)
         PyTaskletObject *d = ts->dead_tasklet;
         ts->dead_tasklet = NULL;
         Py_DECREF(d);
-    }
-}
-
-slp_native_entry_fn slp_native_entry_point(void) { return slp_native_entry; }
-
-/* The saved stack pointer to load to run native tasklet t, preparing a fresh context at its
- * first run. */
-static void *slp_native_target(PyTaskletObject *t)
-{
-    if (!t->sp) t->sp = slp_ctx_make(t->stack, slp_native_entry, t);
-    slp_overflow_set_running(t->stack, t->stack->name);
-    return t->sp;
-}
-
-/* Leave the current (native) stack for `next`, saving into *save. */
-static void slp_leave_native(slp_thread *ts, void **save, PyTaskletObject *next)
-{
-    if (next->kind == SLP_KIND_NATIVE) {
-        void *target = slp_native_target(next);
-        slp_ctx_switch(save, target, next->stack->lo, next->stack->size);
-    } else {
-        slp_overflow_set_running(NULL, NULL);
-        slp_ctx_switch(save, ts->host_sp, NULL, 0);
     }
 }
 
@@ -402,7 +377,7 @@ static PyTaskletObject *slp_end_tasklet(slp_thread *ts, PyTaskletObject *t, PyOb
 }
 
 /* First code on a native tasklet's own stack. */
-static void slp_native_entry(void *arg)
+void slp_native_entry(void *arg)
 {
     PyTaskletObject *t = (PyTaskletObject *)arg, *next;
     slp_thread *ts = t->ts;

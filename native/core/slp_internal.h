@@ -214,8 +214,29 @@ static inline void slp_after_switch(slp_thread *ts)
 {
     if (ts->dead_stack || ts->dead_tasklet) slp_after_switch_slow(ts);
 }
-typedef void (*slp_native_entry_fn)(void *);
-slp_native_entry_fn slp_native_entry_point(void);
+/* First code on a native tasklet's own stack (scheduler.c). */
+void slp_native_entry(void *arg);
+
+/* The saved stack pointer to load to run native tasklet t, preparing a fresh context at its
+ * first run. Inline: on every native switch. */
+static inline void *slp_native_target(PyTaskletObject *t)
+{
+    if (!t->sp) t->sp = slp_ctx_make(t->stack, slp_native_entry, t);
+    slp_overflow_set_running(t->stack, t->stack->name);
+    return t->sp;
+}
+
+/* Leave the current (native) stack for `next` (already current), saving into *save. */
+static inline void slp_leave_native(slp_thread *ts, void **save, PyTaskletObject *next)
+{
+    if (next->kind == SLP_KIND_NATIVE) {
+        void *target = slp_native_target(next);
+        slp_ctx_switch(save, target, next->stack->lo, next->stack->size);
+    } else {
+        slp_overflow_set_running(NULL, NULL);
+        slp_ctx_switch(save, ts->host_sp, NULL, 0);
+    }
+}
 /* The tasklet run by the current OS thread with its state, called by every entry point. */
 #define SLP_TS() slp_thread_get()
 /* First step of hosted tasklet t: hands the prepared call over (new references) and marks

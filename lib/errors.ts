@@ -57,6 +57,17 @@ export function makeError(name: string, msg: string): unknown {
   return msg === '' ? new cls() : new cls(msg);
 }
 
+// The class of an exception value for the error handler's `type` argument: the value's own class
+// when it is an object, else the class of that Python name.
+export function excClassFor(value: any, name: string): unknown {
+  if (value !== null && typeof value === 'object') {
+    const c = value.constructor;
+    if (typeof c === 'function') return c;
+  }
+  if (name === 'TypeError') return TypeError;
+  return classes[name] || Exception;
+}
+
 // The Python class name a JS value travels under when it is raised in the core.
 export function pyname(e: any): string {
   if (e !== null && typeof e === 'object') {
@@ -67,7 +78,7 @@ export function pyname(e: any): string {
   return 'Exception';
 }
 
-function typeName(x: unknown): string {
+export function typeName(x: unknown): string {
   if (x === undefined || x === null) return 'NoneType';
   if (typeof x === 'function') return (x as any).name || 'function';
   if (typeof x === 'object') return (x as any).constructor?.name || 'object';

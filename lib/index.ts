@@ -9,7 +9,7 @@ import {
   BaseException, SystemExit, TaskletExit, KeyboardInterrupt, Exception, StopIteration, RuntimeError,
   NotImplementedError, RecursionError, ValueError, SystemError, AttributeError, ArithmeticError,
   OverflowError, ZeroDivisionError, MemoryError, LookupError, KeyError, IndexError, AssertionError,
-  makeError, pyname, excFromThrowArgs, excFromClassArgs,
+  makeError, pyname, excFromThrowArgs, excFromClassArgs, typeName, excClassFor,
 } from './errors';
 
 export {
@@ -36,7 +36,7 @@ function loadAddon(): any {
 const B = loadAddon();
 
 // shared Int32Array indices and delivery modes (binding.cc)
-const ST = 0, CUR = 1, PART = 2, MODE = 3, A0 = 4, A1 = 5, A2 = 6, OUT = 7;
+const ST = 0, CUR = 1, PART = 2, MODE = 3, A0 = 4, A1 = 5, A2 = 6, OUT = 7, QHEAD = 8, WD = 9;
 const M_JSV = 1, M_NONE = 0, M_THROW = 3;
 
 const I = new Int32Array(16);
@@ -50,7 +50,29 @@ const UNWIND = Py_UnwindToken;
 
 export const hard_available = false;
 
-B.init(I, R, makeError);
+// What the addon calls back into (binding.cc): class names of JS exceptions, JS objects for
+// native tasklets and for bombs, exception classes.
+const helpers = {
+  pyname,
+  typeName,
+  mkNative(slot: number): tasklet {
+    const t = new tasklet();
+    t._slot = slot;
+    R[slot] = t;
+    return t;
+  },
+  mkBomb(type: unknown, value: unknown, tb: unknown): bomb { return new bomb(type, value, tb); },
+  excType(value: unknown, name: string): unknown { return excClassFor(value, name); },
+  // binding.cc hook_step: the trampoline, nested inside a core call of main; returns main's value
+  nested(v: unknown): unknown {
+    pending = v;
+    trampoline();
+    const r = pending;
+    pending = undefined;
+    return r;
+  },
+};
+B.init(I, R, makeError, helpers);
 
 const GeneratorFunction = Object.getPrototypeOf(function* () { /* */ }).constructor;
 // (f.constructor is an inline-cached load; Object.getPrototypeOf(f) is a runtime call)
@@ -61,11 +83,13 @@ const EMPTY: unknown[] = [];
 
 let pending: unknown;   // the new current tasklet's resume value, delivered as I[MODE] says
 
+// (R[slot] stays until the addon is done: the schedule callback and the error handler see the
+// dying tasklet as prev / current)
 function endTasklet(t: tasklet, slot: number, threw: boolean, e?: unknown): void {
   t._gen = null;
+  t._returned = false;
   t._slot = -1;
   t.tv = undefined;
-  R[slot] = undefined;
   I[A0] = slot;
   if (threw) {
     I[A1] = 1;
@@ -74,6 +98,7 @@ function endTasklet(t: tasklet, slot: number, threw: boolean, e?: unknown): void
     I[A1] = 0;
     pending = B.end();
   }
+  if (R[slot] === t) R[slot] = undefined;
 }
 
 /** Runs tasklets until the main tasklet is current again. */
@@ -91,6 +116,12 @@ function trampoline(): void {
     pending = undefined;
     let g = t._gen;
     let res: IteratorResult<unknown>;
+    if (t._returned) {
+      // it returned right after a switching call (see below): it ends now that it runs again
+      if (mode === M_THROW) endTasklet(t, slot, true, v);
+      else endTasklet(t, slot, false);
+      continue;
+    }
     try {
       if (g === null) {
         if (mode === M_THROW) throw v;
@@ -113,12 +144,28 @@ function trampoline(): void {
         }
         res = g.next(v);
       }
-      while (res.done !== true && res.value !== UNWIND) res = g.next(res.value);
+      // A call that switched may hand back something other than the token (an int _nr
+      // function of the C-API mirror returns 1): a change of the current tasklet is the test.
+      while (res.done !== true && res.value !== UNWIND && I[CUR] === slot) {
+        if (I[WD] !== 0) {
+          // a timed run() is active: this yield is an interruption point (binding.cc poll)
+          const r = B.poll();
+          if (I[ST] === 1) {
+            t.tv = res.value;   // what the generator gets back when it is resumed
+            pending = r;
+            break;
+          }
+        }
+        res = g.next(res.value);
+      }
     } catch (e) {
       endTasklet(t, slot, true, e);
       continue;
     }
-    if (res.done === true) endTasklet(t, slot, false);
+    if (res.done === true) {
+      if (I[CUR] !== slot) t._returned = true;   // `return ch.send_nr(x)`: it switched first
+      else endTasklet(t, slot, false);
+    }
   }
 }
 
@@ -171,6 +218,7 @@ export class tasklet {
   /** @internal */ _kwargs: unknown = undefined;
   /** @internal */ _gen: any = null;
   /** @internal */ _isGen = 0;
+  /** @internal */ _returned = false;
   /** @internal the JS value slot: a value handed over, or the resume value (binding.cc) */
   tv: unknown = undefined;
 
@@ -210,6 +258,8 @@ export class tasklet {
       this._fn = func;
       this._isGen = isGenFn(func);
       this._gen = null;
+    this._returned = false;
+      this._returned = false;
       return this;
     }
     if (this._slot < 0 && this._fn === undefined && func === undefined) {
@@ -231,6 +281,7 @@ export class tasklet {
       this._kwargs = kwargs;
     }
     this._gen = null;
+    this._returned = false;
     return this;
   }
 
@@ -251,6 +302,7 @@ export class tasklet {
     this._args = args;
     this._kwargs = undefined;
     this._gen = null;
+    this._returned = false;
     return this;
   }
 
@@ -331,7 +383,7 @@ export class tasklet {
   get ignore_nesting(): boolean { return (this._info() & 256) !== 0; }
   get nesting_level(): number { return (this._info() & 512) !== 0 ? 1 : 0; }
   get restorable(): boolean { return (this._info() & 512) === 0; }
-  get thread_id(): number { return this._slot < 0 && this._fn === undefined ? -1 : 0; }
+  get thread_id(): number { return this._slot < 0 && this._fn === undefined ? -1 : threadId(); }
   get id(): number {
     if (this._slot < 0) return -1;
     I[A0] = this._slot;
@@ -361,6 +413,13 @@ export class tasklet {
   }
   set tempval(v: unknown) {
     const s = this._native();
+    if (v instanceof bomb) {
+      // a real bomb in the core: the tasklet explodes when it resumes (API.md 9.2)
+      const e = v._exc();
+      I[A0] = s; I[A1] = 3;
+      check(B.tSetTempval(pyname(e), e));
+      return;
+    }
     this.tv = v;
     I[A0] = s; I[A1] = 1;
     check(B.tSetTempval());
@@ -390,12 +449,13 @@ export class channel {
   /** @internal */ _id: number;
 
   constructor() {
-    B.chNew();
+    B.chNew(this);
     this._id = I[OUT];
     channelRegistry.register(this, this._id);
   }
 
   send_nr(value?: unknown): unknown {
+    if (value instanceof bomb) return this._sendExc(value._exc(), 1);
     const me = I[CUR];
     R[me].tv = value;
     I[A0] = this._id; I[A1] = 1;
@@ -406,6 +466,7 @@ export class channel {
   }
 
   send(value?: unknown): unknown {
+    if (value instanceof bomb) return this._sendExc(value._exc(), 0);
     const me = I[CUR];
     R[me].tv = value;
     I[A0] = this._id; I[A1] = 0;
@@ -498,7 +559,7 @@ export class channel {
   }
   get queue(): tasklet | undefined {
     this._info();
-    const s = I[8];
+    const s = I[QHEAD];
     return s >= 0 ? R[s] : undefined;
   }
 
@@ -513,7 +574,10 @@ export { channel as Channel };
 
 // ---- module functions -------------------------------------------------------------------------
 
-export function getcurrent(): tasklet { return R[I[CUR]]; }
+export function getcurrent(): tasklet {
+  const s = I[CUR];
+  return s >= 0 ? R[s] : B.current();   // -1: a native tasklet (callbacks made on its behalf)
+}
 export function getmain(): tasklet { return R[0]; }
 export function getruncount(): number {
   B.runcount();
@@ -524,6 +588,12 @@ function sched(args: IArguments, remove: number, nr: number): unknown {
   const me = I[CUR];
   const t = R[me];
   const rv = args.length > 0 ? args[0] : t;
+  if (args.length > 0 && rv instanceof bomb) {
+    // schedule(bomb): the caller explodes when it resumes, also when it resumes at once
+    const e = rv._exc();
+    I[A0] = remove; I[A1] = nr;
+    return fin(me, B.scheduleBomb(pyname(e), e));
+  }
   t.tv = rv;
   I[A0] = remove; I[A1] = nr;
   const r = B.schedule();
@@ -539,7 +609,17 @@ export function schedule_nr(_retval?: unknown): unknown { return sched(arguments
 export function schedule_remove(_retval?: unknown): unknown { return sched(arguments, 1, 0); }
 export function schedule_remove_nr(_retval?: unknown): unknown { return sched(arguments, 1, 1); }
 
-type RunOptions = { threadblock?: boolean; soft?: boolean; ignore_nesting?: boolean; totaltimeout?: boolean };
+type RunOptions = { threadblock?: unknown; soft?: unknown; ignore_nesting?: unknown; totaltimeout?: unknown };
+
+const RUN_PARAMS = ['timeout', 'threadblock', 'soft', 'ignore_nesting', 'totaltimeout'];
+
+// A C long / int argument of run(): a number (truncated to an integer) or a boolean.
+function runInt(v: unknown, i: number): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
+  throw new TypeError(`run_watchdog() argument '${RUN_PARAMS[i]}' must be int, not ${typeName(v)}`);
+}
 
 function runArgs(a: unknown[]): [number, number] {
   let opts: RunOptions = {};
@@ -548,13 +628,22 @@ function runArgs(a: unknown[]): [number, number] {
     opts = last as RunOptions;
     a = a.slice(0, -1);
   }
-  const timeout = Number(a[0] ?? 0) | 0;
-  const tb = a[1] ?? opts.threadblock, soft = a[2] ?? opts.soft, ign = a[3] ?? opts.ignore_nesting,
-    tot = a[4] ?? opts.totaltimeout;
-  return [timeout, (tb ? 1 : 0) | (soft ? 2 : 0) | (ign ? 4 : 0) | (tot ? 8 : 0)];
+  const v = [a[0], a[1] ?? opts.threadblock, a[2] ?? opts.soft, a[3] ?? opts.ignore_nesting, a[4] ?? opts.totaltimeout]
+    .map(runInt);
+  // one tick is one microsecond (NODE.md 4); the addon takes a 32-bit count (about 35 minutes)
+  const timeout = Math.max(Math.min(v[0], 0x7fffffff), -0x80000000);
+  return [timeout, (v[1] ? 1 : 0) | (v[2] ? 2 : 0) | (v[3] ? 4 : 0) | (v[4] ? 8 : 0)];
 }
 
-/** run(timeout?, threadblock?, soft?, ignore_nesting?, totaltimeout?) or run(timeout, options). */
+/**
+ * run(timeout?, threadblock?, soft?, ignore_nesting?, totaltimeout?) or run(timeout, options):
+ * runs the other tasklets until none is runnable (API.md 5.2). With timeout > 0 (one tick = one
+ * microsecond of the running tasklet's time, of the whole run() with totaltimeout) a tasklet that
+ * runs longer without switching is interrupted and returned, paused (insert() it to continue
+ * it); with soft, run() returns undefined at that tasklet's next switch instead and every tasklet
+ * stays scheduled. A generator tasklet is interrupted only at a `yield` (of any value): one that
+ * computes without yielding cannot be paused. atomic tasklets are not interrupted.
+ */
 export function run(...a: unknown[]): unknown {
   const me = I[CUR];
   if (a.length === 0) {
@@ -573,8 +662,23 @@ export function run_nr(...a: unknown[]): unknown {
   return fin(me, B.run());
 }
 
-/** stackless.atomic(fn): runs fn with the current tasklet atomic, then restores the flag. */
+/**
+ * stackless.atomic(fn): runs fn with the current tasklet atomic, then restores the flag. With a
+ * generator function, returns a generator for `yield* stackless.atomic(function* () { ... })`:
+ * the tasklet stays atomic across the yields of the body.
+ */
 export function atomic<T>(fn: () => T): T {
+  if (isGenFn(fn)) {
+    return (function* atomicBody(): Generator<unknown, unknown, unknown> {
+      const t = getcurrent();
+      const old = t.set_atomic(1);
+      try {
+        return yield* (fn as any)();
+      } finally {
+        t.set_atomic(old ? 1 : 0);
+      }
+    })() as any;
+  }
   const t = getcurrent();
   const old = t.set_atomic(1);
   try {
@@ -584,14 +688,166 @@ export function atomic<T>(fn: () => T): T {
   }
 }
 
-let softswitch = true;
-export function enable_softswitch(flag?: unknown): boolean {
-  const old = softswitch;
-  if (flag !== undefined && flag !== null) softswitch = !!flag;
-  return old || true;
+// ---- switching controls -----------------------------------------------------------------------
+
+/** switch_trap(change = 0): adds change to this thread's switch-trap level, returns the old level.
+ * While it is not 0, every operation that would switch tasklets throws RuntimeError('switch_trap'). */
+export function switch_trap(change: unknown = 0): number {
+  if (typeof change === 'boolean') change = change ? 1 : 0;
+  if (typeof change !== 'number' || !Number.isInteger(change)) {
+    throw new TypeError(`an integer is required (got type ${typeName(change)})`);
+  }
+  I[A0] = change;
+  B.switchTrap();
+  return I[OUT];
 }
 
-// current / main / runcount as module properties
+let softswitch = true;
+/**
+ * enable_softswitch(flag): generator tasklets always soft-switch (they cannot hard-switch), so the
+ * query enable_softswitch(undefined) returns true. Setting a flag is accepted and returns the
+ * previous setting, but changes nothing for generator tasklets (NODE.md 3.5).
+ */
+export function enable_softswitch(flag?: unknown): boolean {
+  if (flag === undefined || flag === null) return true;
+  const old = softswitch;
+  softswitch = !!flag;
+  return old;
+}
+
+// ---- callbacks and the error handler (API.md 1.3.3, 5.6, 6) -------------------------------------
+
+const CB_SCHEDULE = 0, CB_CHANNEL = 1, CB_ERROR = 2;
+
+function setCallback(kind: number, fn: unknown, what: string): unknown {
+  if (fn === null) fn = undefined;
+  if (kind !== CB_ERROR && fn !== undefined && typeof fn !== 'function') {
+    throw new TypeError(`${what} must be callable`);
+  }
+  const prev = B.setCallback(kind, fn);
+  if (I[ST] === 2) throw prev;
+  return prev;
+}
+
+/**
+ * set_schedule_callback(cb): cb(prev, next) is called at every switch between two tasklets of
+ * this thread, just before next runs (API.md 6.1). undefined or null removes it. Returns the
+ * previous callback (or undefined). The callback must not switch or use channels; what it throws
+ * is reported on stderr ("Error in scheduling callback") and ignored.
+ */
+export function set_schedule_callback(callable: unknown): unknown {
+  if (arguments.length !== 1) throw new TypeError('set_schedule_callback() takes exactly one argument');
+  return setCallback(CB_SCHEDULE, callable, 'schedule callback');
+}
+export function get_schedule_callback(): unknown { return B.getCallback(CB_SCHEDULE); }
+
+/**
+ * set_channel_callback(cb): cb(channel, tasklet, sending, willblock) is called for every channel
+ * operation (API.md 6.2); sending and willblock are the numbers 1 or 0. undefined or null removes
+ * it. Returns the previous callback (or undefined).
+ */
+export function set_channel_callback(callable: unknown): unknown {
+  if (arguments.length !== 1) throw new TypeError('set_channel_callback() takes exactly one argument');
+  return setCallback(CB_CHANNEL, callable, 'channel callback');
+}
+export function get_channel_callback(): unknown { return B.getCallback(CB_CHANNEL); }
+
+/**
+ * set_error_handler(handler?): handler(type, value, traceback) is called for an exception that
+ * ends a tasklet other than main, while the dying tasklet is current (API.md 5.6): value is what
+ * the tasklet threw, type its class, traceback undefined. If it returns, the exception is handled;
+ * if it throws, what it throws goes to the innermost run() caller (else main). undefined or null
+ * restores the default. Returns the previous handler (or undefined).
+ */
+export function set_error_handler(handler?: unknown): unknown {
+  return setCallback(CB_ERROR, handler, 'error handler');
+}
+
+// ---- bomb (API.md 9.2) ------------------------------------------------------------------------
+
+/**
+ * bomb(type?, value?, traceback?): an exception carried as a value. A tasklet that receives a
+ * bomb as a transfer value (from receive(), schedule(), run(), switch(), or as its tempval) throws
+ * it instead. bomb([type, value, tb]) unpacks the array. The thrown value: value itself when it is
+ * an instance of type (or type is undefined), else new type(...value) for an array value,
+ * new type(value), or new type() when value is undefined; type itself when it is not a class.
+ */
+export class bomb {
+  /** @internal */ _t: unknown;
+  /** @internal */ _v: unknown;
+  /** @internal */ _tb: unknown;
+  constructor(type?: unknown, value?: unknown, traceback?: unknown) {
+    if (new.target !== bomb) throw new TypeError("type 'stackless.bomb' is not an acceptable base type");
+    if (arguments.length === 1 && Array.isArray(type)) [type, value, traceback] = type;
+    this._t = type === null ? undefined : type;
+    this._v = value === null ? undefined : value;
+    this._tb = traceback === null ? undefined : traceback;
+    Object.freeze(this);
+  }
+  get type(): unknown { return this._t; }
+  get value(): unknown { return this._v; }
+  get traceback(): unknown { return this._tb; }
+  /** @internal the value this bomb throws */
+  _exc(): unknown {
+    const type: any = this._t, value: any = this._v;
+    if (typeof type === 'function') {
+      if (value instanceof type) return value;
+      if (value === undefined) return new type();
+      if (Array.isArray(value)) return new type(...value);
+      return new type(value);
+    }
+    if (type !== undefined) return type;
+    if (value !== undefined) return value;
+    return new SystemError('bomb without an exception');
+  }
+  toString(): string { return `<stackless.bomb ${typeName(this._t)}>`; }
+}
+
+// ---- introspection (API.md 1.3.2) ---------------------------------------------------------------
+
+/** getcurrentid(): the thread id while main is current, else the current tasklet's serial number. */
+export function getcurrentid(): number { return B.currentId(); }
+
+let tid: number | undefined;
+function threadId(): number {
+  if (tid === undefined) tid = B.threadId() as number;
+  return tid;
+}
+
+/** getthreads(): the ids of the threads with a scheduler; for now only this thread (NODE.md 6). */
+export function getthreads(): number[] { return [threadId()]; }
+
+/** get_thread_info(thread_id = -1): [main, current, runcount] of that thread (-1: this one). */
+export function get_thread_info(thread_id: unknown = -1): [tasklet | undefined, tasklet | undefined, number] {
+  if (typeof thread_id === 'boolean') thread_id = thread_id ? 1 : 0;
+  if (typeof thread_id !== 'number' || !Number.isInteger(thread_id)) {
+    throw new TypeError(`'${typeName(thread_id)}' object cannot be interpreted as an integer`);
+  }
+  if (thread_id < -1) throw new OverflowError("can't convert negative int to unsigned");
+  if (thread_id !== -1 && thread_id !== threadId()) throw new RuntimeError('Thread id not found');
+  return B.threadInfo();
+}
+
+/** getdebug(): true for a debug build of the addon. */
+export function getdebug(): boolean { return B.debug === true; }
+
+/** getuncollectables(): the tasklets that own a C stack (native tasklets that started). */
+export function getuncollectables(): tasklet[] { return B.uncollectables(); }
+
+// current / main / runcount / threads / debug / uncollectables as module properties
 Object.defineProperty(exports, 'current', { get: getcurrent, enumerable: true });
 Object.defineProperty(exports, 'main', { get: getmain, enumerable: true });
 Object.defineProperty(exports, 'runcount', { get: getruncount, enumerable: true });
+Object.defineProperty(exports, 'threads', { get: getthreads, enumerable: true });
+Object.defineProperty(exports, 'debug', { get: getdebug, enumerable: true });
+Object.defineProperty(exports, 'uncollectables', { get: getuncollectables, enumerable: true });
+
+/** @internal for the tests: a native tasklet running a C test function (binding.cc nativeTest). */
+export const _internal = {
+  nativeTasklet(op: number, ch: channel | undefined, n: number): tasklet {
+    const r = B.nativeTest(op, ch === undefined ? -1 : ch._id, n);
+    if (I[ST] === 2) throw r;
+    return r;
+  },
+};
+export * from './capi';

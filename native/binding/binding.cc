@@ -21,18 +21,27 @@
 //   I[MODE] how the value is delivered: 0 undefined, 1 in a record's tv, 2 the return value,
 //           3 throw the return value
 //   I[A0..A2] arguments; I[OUT] a small integer result
+//   I[WD]   1 while a timed run() owns the watchdog (set by every call that can change it): the
+//           trampoline then polls at each yield of a non-token value (poll())
+//
+// Callbacks (schedule, channel, error handler) are JsCallable objects: a hosted-call type whose
+// tp_call converts the arguments and calls the JS function. When a native tasklet triggers one
+// on its own stack, the hosted-call hook moves the call to the thread's stack first.
+// Tasklets that are not JS tasklets (native ones) get a slot and a JS object on demand
+// (js_tasklet); the trampoline still sees them as slot -1 in I[CUR].
 #include <node_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vector>
 #include <string>
+#include <unordered_map>
 
 #include "slp_internal.h"
 
 namespace {
 
-enum { ST = 0, CUR = 1, PART = 2, MODE = 3, A0 = 4, A1 = 5, A2 = 6, OUT = 7, NSHARED = 16 };
+enum { ST = 0, CUR = 1, PART = 2, MODE = 3, A0 = 4, A1 = 5, A2 = 6, OUT = 7, QHEAD = 8, WD = 9, NSHARED = 16 };
 enum { M_NONE = 0, M_JSV = 1, M_VAL = 2, M_THROW = 3 };
 
 struct JsTasklet {
@@ -46,18 +55,40 @@ struct JsValueObject {
     napi_ref ref;
 };
 
+// A channel made by JS: knows its JS object (weakly), for the channel callback.
+struct JsChannel {
+    PyChannelObject base;
+    napi_ref ref;
+};
+
+// A JS function the core calls (schedule / channel callback, error handler).
+enum { CB_SCHEDULE = 0, CB_CHANNEL = 1, CB_ERROR = 2 };
+struct JsCallable {
+    PyObject_HEAD
+    napi_ref ref;
+    int kind;
+    int boxed;   // ref is {v: value} (a value that is not an object: no reference to it)
+};
+
 PyTypeObject JsTasklet_Type;
 PyTypeObject JsFunc_Type;
 PyTypeObject JsMarker_Type;
 PyTypeObject JsValue_Type;
+PyTypeObject JsChannel_Type;
+PyTypeObject JsCallable_Type;
 
 struct Binding {
     napi_env env = nullptr;
     slp_thread *ts = nullptr;
     int32_t *I = nullptr;
     napi_ref shared_ref = nullptr, records_ref = nullptr, make_error_ref = nullptr;
+    napi_ref helpers_ref = nullptr;        // {pyname, mkNative, mkBomb, excType} (lib/index.ts)
     std::vector<PyTaskletObject *> tab;   // slot -> tasklet (a reference); [0] main
     std::vector<int32_t> free_tab;
+    std::unordered_map<PyTaskletObject *, int32_t> foreign;   // non-JS tasklets with a slot
+    size_t foreign_sweep_at = 16;
+    const char *host_lo = nullptr;        // the thread's own stack
+    size_t host_size = 0;
     std::vector<PyChannelObject *> chans;  // id -> channel (a reference)
     std::vector<int32_t> free_chans;
 };
@@ -112,6 +143,100 @@ napi_value record_at(napi_env env, int32_t slot)
     napi_get_reference_value(env, B->records_ref, &R);
     napi_get_element(env, R, (uint32_t)slot, &rec);
     return rec;
+}
+
+// Is p on the thread's own stack (where JS may run), not on a native tasklet's stack?
+inline bool on_host_stack(const void *p)
+{
+    return B && (const char *)p >= B->host_lo && (const char *)p < B->host_lo + B->host_size;
+}
+
+// helpers.<name>(args...) from lib/index.ts; undefined if it threw (the exception is cleared).
+napi_value call_helper(napi_env env, const char *name, size_t argc, const napi_value *argv)
+{
+    napi_value H, fn, r, u = undef(env);
+    napi_get_reference_value(env, B->helpers_ref, &H);
+    napi_get_named_property(env, H, name, &fn);
+    if (napi_call_function(env, u, fn, argc, argv, &r) != napi_ok) {
+        napi_value e;
+        napi_get_and_clear_last_exception(env, &e);
+        return u;
+    }
+    return r;
+}
+
+int32_t alloc_slot(PyTaskletObject *t)
+{
+    int32_t s;
+    if (!B->free_tab.empty()) {
+        s = B->free_tab.back();
+        B->free_tab.pop_back();
+        B->tab[s] = t;
+    } else {
+        s = (int32_t)B->tab.size();
+        B->tab.push_back(t);
+    }
+    return s;
+}
+
+// Forget non-JS tasklets that only their slot keeps alive and that are not alive: their JS
+// objects become "dead" handles (_slot -1).
+void sweep_foreign(napi_env env)
+{
+    napi_value R, u = undef(env), minus1;
+    napi_get_reference_value(env, B->records_ref, &R);
+    napi_create_int32(env, -1, &minus1);
+    for (auto it = B->foreign.begin(); it != B->foreign.end();) {
+        PyTaskletObject *t = it->first;
+        int32_t s = it->second;
+        if (Py_REFCNT(t) == 1 && !slp_tasklet_alive(t) && !t->in_runq && !t->blocked) {
+            napi_value rec;
+            napi_get_element(env, R, (uint32_t)s, &rec);
+            napi_valuetype vt;
+            napi_typeof(env, rec, &vt);
+            if (vt == napi_object) napi_set_named_property(env, rec, "_slot", minus1);
+            napi_set_element(env, R, (uint32_t)s, u);
+            B->tab[s] = nullptr;
+            B->free_tab.push_back(s);
+            it = B->foreign.erase(it);
+            Py_DECREF(t);
+        } else {
+            ++it;
+        }
+    }
+    B->foreign_sweep_at = B->foreign.size() * 2 + 16;
+}
+
+// The JS object of any tasklet of this thread (created on demand for native tasklets).
+napi_value js_tasklet(napi_env env, PyTaskletObject *t)
+{
+    if (Py_IS_TYPE((PyObject *)t, &JsTasklet_Type)) {
+        int32_t s = ((JsTasklet *)t)->slot;
+        return s >= 0 ? record_at(env, s) : undef(env);
+    }
+    if (t == B->ts->main) return record_at(env, 0);
+    auto it = B->foreign.find(t);
+    if (it != B->foreign.end()) return record_at(env, it->second);
+    if (slp_owner(t) != B->ts) return undef(env);
+    if (B->foreign.size() >= B->foreign_sweep_at) sweep_foreign(env);
+    int32_t s = alloc_slot((PyTaskletObject *)Py_NewRef((PyObject *)t));
+    B->foreign[t] = s;
+    napi_value arg;
+    napi_create_int32(env, s, &arg);
+    return call_helper(env, "mkNative", 1, &arg);
+}
+
+// The JS slot number of any tasklet (-1: none), creating one for a native tasklet.
+int32_t js_handle(napi_env env, PyTaskletObject *t)
+{
+    if (!t) return -1;
+    int32_t s = slot_of(t);
+    if (s >= 0 || Py_IS_TYPE((PyObject *)t, &JsTasklet_Type)) return s;
+    auto it = B->foreign.find(t);
+    if (it != B->foreign.end()) return it->second;
+    js_tasklet(env, t);
+    it = B->foreign.find(t);
+    return it != B->foreign.end() ? it->second : -1;
 }
 
 // ---- conversions (NODE.md 5) -----------------------------------------------------------------
@@ -183,6 +308,9 @@ PyObject *to_py(napi_env env, napi_value v)
     }
 }
 
+napi_value exc_value_to_js(napi_env env, PyObject *type, PyObject *value);
+napi_value exc_type_to_js(napi_env env, PyObject *type, napi_value value);
+
 napi_value to_js(napi_env env, PyObject *o)
 {
     napi_value r;
@@ -220,11 +348,21 @@ napi_value to_js(napi_env env, PyObject *o)
             napi_set_element(env, r, (uint32_t)i, to_js(env, PyTuple_GET_ITEM(o, i)));
         return r;
     }
-    if (PyTasklet_Check(o)) {
-        int32_t s = slot_of((PyTaskletObject *)o);
-        if (s >= 0) return record_at(env, s);
+    if (PyTasklet_Check(o)) return js_tasklet(env, (PyTaskletObject *)o);
+    if (Py_IS_TYPE(o, &JsChannel_Type)) {
+        JsChannel *c = (JsChannel *)o;
+        if (c->ref && napi_get_reference_value(env, c->ref, &r) == napi_ok && r) return r;
         return undef(env);
     }
+    if (PyBomb_Check(o)) {
+        PyBombObject *b = (PyBombObject *)o;
+        napi_value args[3];
+        args[1] = b->curexc_value ? exc_value_to_js(env, b->curexc_type, b->curexc_value) : undef(env);
+        args[0] = exc_type_to_js(env, b->curexc_type, args[1]);
+        args[2] = undef(env);
+        return call_helper(env, "mkBomb", 3, args);
+    }
+    if (PyExceptionClass_Check(o)) return exc_type_to_js(env, o, undef(env));
     // anything else: its str(), for now (opaque native objects come later)
     PyObject *s = PyObject_Str(o);
     if (!s) {
@@ -292,36 +430,60 @@ napi_value make_js_error(napi_env env, const char *name, const char *msg)
     return r;
 }
 
+const char *short_name(PyObject *type)
+{
+    const char *name = type && PyType_Check(type) ? ((PyTypeObject *)type)->tp_name : "Exception";
+    const char *dot = strrchr(name, '.');
+    return dot ? dot + 1 : name;
+}
+
+// A (normalized) core exception as the JS value it stands for: the JS value it carries, or a
+// new JS error of the same class name and message.
+napi_value exc_value_to_js(napi_env env, PyObject *type, PyObject *value)
+{
+    if (value && PyExceptionInstance_Check(value)) {
+        PyObject *args = ((PyBaseExceptionObject *)value)->args;
+        if (args && PyTuple_GET_SIZE(args) == 1 && Py_IS_TYPE(PyTuple_GET_ITEM(args, 0), &JsValue_Type))
+            return to_js(env, PyTuple_GET_ITEM(args, 0));
+    }
+    if (!type && value) type = (PyObject *)Py_TYPE(value);
+    PyObject *s = value ? PyObject_Str(value) : nullptr;
+    const char *msg = s ? PyUnicode_AsUTF8(s) : "";
+    PyErr_Clear();
+    napi_value r = make_js_error(env, short_name(type), msg ? msg : "");
+    Py_XDECREF(s);
+    return r;
+}
+
+// The JS class for a core exception class (the JS value's own class when it has one).
+napi_value exc_type_to_js(napi_env env, PyObject *type, napi_value value)
+{
+    napi_value args[2];
+    args[0] = value;
+    napi_create_string_utf8(env, short_name(type), NAPI_AUTO_LENGTH, &args[1]);
+    return call_helper(env, "excType", 2, args);
+}
+
 // The pending core error as a JS value (clears it).
 napi_value take_error(napi_env env)
 {
     PyObject *type, *value, *tb;
-    napi_value r;
     PyErr_Fetch(&type, &value, &tb);
     if (!type) return make_js_error(env, "SystemError", "error return without exception set");
     PyErr_NormalizeException(&type, &value, &tb);
-    if (value && PyExceptionInstance_Check(value)) {
-        PyObject *args = ((PyBaseExceptionObject *)value)->args;
-        if (args && PyTuple_GET_SIZE(args) == 1 && Py_IS_TYPE(PyTuple_GET_ITEM(args, 0), &JsValue_Type)) {
-            r = to_js(env, PyTuple_GET_ITEM(args, 0));
-            goto done;
-        }
-    }
-    {
-        const char *name = ((PyTypeObject *)type)->tp_name;
-        const char *dot = strrchr(name, '.');
-        if (dot) name = dot + 1;
-        PyObject *s = value ? PyObject_Str(value) : nullptr;
-        const char *msg = s ? PyUnicode_AsUTF8(s) : "";
-        PyErr_Clear();
-        r = make_js_error(env, name, msg ? msg : "");
-        Py_XDECREF(s);
-    }
-done:
+    napi_value r = exc_value_to_js(env, type, value);
     Py_XDECREF(type);
     Py_XDECREF(value);
     Py_XDECREF(tb);
     return r;
+}
+
+// Set the core error from a thrown JS value (its Python class name from helpers.pyname).
+void set_js_exception(napi_env env, napi_value e)
+{
+    napi_value name = call_helper(env, "pyname", 1, &e);
+    set_js_error(env, name, e);
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "a JS exception could not be converted");
 }
 
 // ---- the protocol -------------------------------------------------------------------------------
@@ -354,6 +516,7 @@ napi_value resume_next(napi_env env)
     int32_t slot = slot_of(t);
     I[ST] = 1;
     I[CUR] = slot;
+    I[WD] = ts->wd.owner != nullptr;
     if (slot < 0) {
         I[MODE] = M_NONE;
         return nullptr;
@@ -467,6 +630,40 @@ PyObject *hook_materialize(PyObject *v, PyTaskletObject *owner)
     return to_py(env, tv);
 }
 
+// The core's host loop found a JS tasklet current: the main tasklet is inside a core call that
+// cannot unwind to the JS trampoline. That happens when the watchdog hard-interrupts main in the
+// middle of a C-API call (a generator tasklet's run_nr() owns the timeout and main was runnable).
+// Run the trampoline here, nested, until main is current again, then give main's resume value
+// back to the core (the trampoline already took it), which returns it from the interrupted call.
+void hook_step(PyTaskletObject *t)
+{
+    napi_env env = B->env;
+    slp_thread *ts = B->ts;
+    if (!env) {
+        fprintf(stderr, "stackless: fatal: a JS tasklet must run after the environment ended\n");
+        abort();
+    }
+    napi_handle_scope scope;
+    napi_open_handle_scope(env, &scope);
+    napi_value v = resume_next(env);
+    if (!v) v = undef(env);
+    napi_value r = call_helper(env, "nested", 1, &v);
+    if (ts->current != ts->main) {
+        fprintf(stderr, "stackless: fatal: the nested trampoline returned before main was current\n");
+        abort();
+    }
+    PyObject *back;
+    switch (B->I[MODE]) {
+    case M_JSV: back = Py_NewRef(JSVAL); break;
+    case M_VAL: back = to_py(env, r); break;
+    case M_THROW: set_js_exception(env, r); back = slp_bomb_from_error(); break;
+    default: back = Py_NewRef(Py_None); break;
+    }
+    if (!back) back = slp_bomb_from_error();
+    Py_SETREF(ts->main->tempval, back);
+    napi_close_handle_scope(env, scope);
+}
+
 // ---- types -----------------------------------------------------------------------------------------
 
 PyObject *jsfunc_call(PyObject *self, PyObject *args, PyObject *kw)
@@ -480,6 +677,142 @@ void jsvalue_dealloc(PyObject *o)
     JsValueObject *v = (JsValueObject *)o;
     if (v->ref && B && B->env) napi_delete_reference(B->env, v->ref);
     PyObject_Free(o);
+}
+
+// str() of a JS value: String(v) (only on the thread's stack; a placeholder elsewhere).
+PyObject *jsvalue_str(PyObject *o)
+{
+    char probe;
+    napi_env env = B ? B->env : nullptr;
+    if (!env || !on_host_stack(&probe)) return PyUnicode_FromString("<JS value>");
+    napi_handle_scope scope;
+    napi_open_handle_scope(env, &scope);
+    napi_value v, str;
+    PyObject *r = nullptr;
+    napi_get_reference_value(env, ((JsValueObject *)o)->ref, &v);
+    if (v && napi_coerce_to_string(env, v, &str) == napi_ok) {
+        r = to_py(env, str);
+    } else {
+        napi_value e;
+        napi_get_and_clear_last_exception(env, &e);
+    }
+    napi_close_handle_scope(env, scope);
+    return r ? r : PyUnicode_FromString("<JS value>");
+}
+
+void jscallable_dealloc(PyObject *o)
+{
+    JsCallable *c = (JsCallable *)o;
+    if (c->ref && B && B->env) napi_delete_reference(B->env, c->ref);
+    PyObject_Free(o);
+}
+
+// A schedule callback (prev, next), channel callback (channel, tasklet, sending, willblock) or
+// error handler (type, value, traceback) called by the core. Runs on the thread's stack (the
+// hosted-call hook brings calls from native tasklets there). The JS result is ignored.
+PyObject *jscallable_call(PyObject *self, PyObject *args, PyObject *kw)
+{
+    JsCallable *c = (JsCallable *)self;
+    char probe;
+    napi_env env = B ? B->env : nullptr;
+    if (!env || !on_host_stack(&probe)) {
+        PyErr_SetString(PyExc_RuntimeError, "a JS function cannot be called from here");
+        return nullptr;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if (n > 8) n = 8;
+    napi_handle_scope scope;
+    napi_open_handle_scope(env, &scope);
+    napi_value fn, argv[8], r, u = undef(env);
+    napi_get_reference_value(env, c->ref, &fn);
+    if (c->boxed) napi_get_named_property(env, fn, "v", &fn);
+    if (c->kind == CB_ERROR && n == 3) {
+        PyObject *type = PyTuple_GET_ITEM(args, 0), *value = PyTuple_GET_ITEM(args, 1);
+        argv[1] = value == Py_None ? u : exc_value_to_js(env, type == Py_None ? nullptr : type, value);
+        argv[0] = type == Py_None ? u : exc_type_to_js(env, type, argv[1]);
+        argv[2] = u;
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) argv[i] = to_js(env, PyTuple_GET_ITEM(args, i));
+    }
+    PyObject *res = nullptr;
+    napi_valuetype vt;
+    napi_typeof(env, fn, &vt);
+    if (vt != napi_function) {
+        napi_value t = call_helper(env, "typeName", 1, &fn);
+        std::string msg = "'";
+        size_t len = 0;
+        char buf[128];
+        if (napi_get_value_string_utf8(env, t, buf, sizeof buf, &len) == napi_ok) msg += buf;
+        msg += "' object is not callable";
+        PyErr_SetString(PyExc_TypeError, msg.c_str());
+    } else {
+        napi_status st = napi_call_function(env, u, fn, (size_t)n, argv, &r);
+        if (st == napi_ok) {
+            res = Py_NewRef(Py_None);
+        } else {
+            napi_value e;
+            if (napi_get_and_clear_last_exception(env, &e) == napi_ok) set_js_exception(env, e);
+            else PyErr_SetString(PyExc_RuntimeError, "the JS call failed");
+        }
+    }
+    napi_close_handle_scope(env, scope);
+    return res;
+}
+
+// ---- the hosted-call hook: a JS call requested on a native tasklet's stack ---------------------
+
+inline bool stack_has(PyTaskletObject *t, const void *p)
+{
+    return t && t->kind == SLP_KIND_NATIVE && t->stack && (const char *)p >= t->stack->lo &&
+           (const char *)p < t->stack->lo + t->stack->size;
+}
+
+// The native tasklet whose stack p is on. ts->current is not always it: the core calls the
+// schedule callback after unlinking a tasklet that blocks or ends.
+PyTaskletObject *native_self(slp_thread *ts, const void *p, PyObject *args)
+{
+    if (stack_has(ts->current, p)) return ts->current;
+    for (PyTaskletObject *t = ts->cstate; t; t = t->cs_next)
+        if (stack_has(t, p)) return t;
+    if (args && PyTuple_Check(args))
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(args); i++) {
+            PyObject *a = PyTuple_GET_ITEM(args, i);
+            if (PyTasklet_Check(a) && stack_has((PyTaskletObject *)a, p)) return (PyTaskletObject *)a;
+        }
+    return nullptr;
+}
+
+struct HostedCall {
+    PyObject *callable, *args, *kwargs, *result;
+    PyTaskletObject *real_current, *self;
+};
+
+void hosted_call_on_host(void *p)
+{
+    HostedCall *hc = (HostedCall *)p;
+    slp_thread *ts = B->ts;
+    ts->current = hc->real_current;   // the scheduler as it really is, while JS runs
+    hc->result = _PySlp_CallDirect(hc->callable, hc->args, hc->kwargs);
+    hc->real_current = ts->current;
+    ts->current = hc->self;
+}
+
+PyObject *hosted_call_hook(PyObject *callable, PyObject *args, PyObject *kwargs)
+{
+    char probe;
+    slp_thread *ts = slp_thread_peek();
+    if (!ts || !B || B->ts != ts || on_host_stack(&probe)) return _PySlp_CallDirect(callable, args, kwargs);
+    PyTaskletObject *self = native_self(ts, &probe, args);
+    if (!self) {
+        PyErr_SetString(PyExc_RuntimeError, "stackless: a JS function was called on a stack the scheduler does not know");
+        return nullptr;
+    }
+    HostedCall hc = {callable, args, kwargs, nullptr, ts->current, self};
+    // slp_run_on_host switches from the current tasklet's stack to the host and back
+    ts->current = self;
+    slp_run_on_host(ts, hosted_call_on_host, &hc);
+    ts->current = hc.real_current;
+    return hc.result;
 }
 
 void init_type(PyTypeObject *t, const char *name, size_t size, PyTypeObject *base, unsigned long flags)
@@ -505,9 +838,16 @@ int init_types()
     init_type(&JsMarker_Type, "stackless.jsvalue_marker", sizeof(PyObject), &PyBaseObject_Type, 0);
     init_type(&JsValue_Type, "stackless.jsvalue", sizeof(JsValueObject), &PyBaseObject_Type, 0);
     JsValue_Type.tp_dealloc = jsvalue_dealloc;
+    JsValue_Type.tp_str = jsvalue_str;
+    init_type(&JsChannel_Type, "stackless.channel", sizeof(JsChannel), &PyChannel_Type, Py_TPFLAGS_BASETYPE);
+    init_type(&JsCallable_Type, "stackless.jscallback", sizeof(JsCallable), &PyBaseObject_Type,
+              Py_TPFLAGS_SLP_HOSTED_CALL);
+    JsCallable_Type.tp_call = jscallable_call;
+    JsCallable_Type.tp_dealloc = jscallable_dealloc;
     if (PyType_Ready(&JsTasklet_Type) || PyType_Ready(&JsFunc_Type) || PyType_Ready(&JsMarker_Type) ||
-        PyType_Ready(&JsValue_Type))
+        PyType_Ready(&JsValue_Type) || PyType_Ready(&JsChannel_Type) || PyType_Ready(&JsCallable_Type))
         return -1;
+    _PySlp_SetHostedCallHook(hosted_call_hook);
     JSVAL = PyType_GenericAlloc(&JsMarker_Type, 0);
     JSFUNC = PyType_GenericAlloc(&JsFunc_Type, 0);
     EMPTY = PyTuple_New(0);
@@ -518,10 +858,29 @@ int init_types()
 
 // ---- module functions ------------------------------------------------------------------------------
 
-// init(sharedInt32Array, records, makeError)
+void clear_js_callbacks()
+{
+    slp_thread *ts = slp_thread_peek();
+    if (!ts || ts != B->ts) return;
+    PyStackless_SetScheduleCallback(nullptr);
+    PyStackless_SetChannelCallback(nullptr);
+    Py_CLEAR(ts->error_handler);
+    PyErr_Clear();
+}
+
+// The environment goes away (thread or process end): drop the JS functions the core holds,
+// and make later releases of JS references no-ops.
+void env_cleanup(void *arg)
+{
+    if (!B) return;
+    clear_js_callbacks();
+    B->env = nullptr;
+}
+
+// init(sharedInt32Array, records, makeError, helpers)
 napi_value Init_(napi_env env, napi_callback_info info)
 {
-    GET_ARGS(3);
+    GET_ARGS(4);
     if (B) return undef(env);
     if (init_types()) fatal_napi("type initialisation");
     B = new Binding();
@@ -538,11 +897,20 @@ napi_value Init_(napi_env env, napi_callback_info info)
     napi_create_reference(env, argv[0], 1, &B->shared_ref);
     napi_create_reference(env, argv[1], 1, &B->records_ref);
     napi_create_reference(env, argv[2], 1, &B->make_error_ref);
+    napi_create_reference(env, argv[3], 1, &B->helpers_ref);
+    {
+        const void *lo;
+        size_t size;
+        slp_stack_thread_bounds(&lo, &size);
+        B->host_lo = (const char *)lo;
+        B->host_size = size;
+    }
+    napi_add_env_cleanup_hook(env, env_cleanup, nullptr);
     slp_thread *ts = slp_thread_get();
     B->ts = ts;
     if (!ts->main && !slp_create_main(ts)) fatal_napi("init: main tasklet");
     ts->main_hosted = 1;
-    ts->hooks.step = nullptr;
+    ts->hooks.step = hook_step;
     ts->hooks.release = hook_release;
     ts->hooks.cannot_block = hook_cannot_block;
     ts->hooks.materialize = hook_materialize;
@@ -555,15 +923,7 @@ napi_value Init_(napi_env env, napi_callback_info info)
 
 int32_t new_slot(PyTaskletObject *t)
 {
-    int32_t s;
-    if (!B->free_tab.empty()) {
-        s = B->free_tab.back();
-        B->free_tab.pop_back();
-        B->tab[s] = t;
-    } else {
-        s = (int32_t)B->tab.size();
-        B->tab.push_back(t);
-    }
+    int32_t s = alloc_slot(t);
     ((JsTasklet *)t)->slot = s;
     return s;
 }
@@ -610,7 +970,7 @@ napi_value TFree(napi_env env, napi_callback_info info)
 napi_value TSetGen(napi_env env, napi_callback_info info)
 {
     PyTaskletObject *t = tasklet_at(B->I[A0]);
-    if (t && t != B->ts->main) ((JsTasklet *)t)->is_gen = B->I[A1];
+    if (t && Py_IS_TYPE((PyObject *)t, &JsTasklet_Type)) ((JsTasklet *)t)->is_gen = B->I[A1];
     return nullptr;
 }
 
@@ -734,13 +1094,25 @@ napi_value TTempval(napi_env env, napi_callback_info info)
     return to_js(env, t->tempval);
 }
 
-// tSetTempval(v?): A0 slot, A1 = 1: the marker (value in JS), 0: None, 2: v converted
+// A bomb (API.md 9.2) for the JS exception value exc of Python class name `name`.
+PyObject *js_bomb(napi_env env, napi_value name, napi_value exc)
+{
+    PyObject *inst = js_exception(env, name, exc);
+    if (!inst) return nullptr;
+    PyObject *bomb = slp_make_bomb((PyObject *)Py_TYPE(inst), inst, nullptr);
+    Py_DECREF(inst);
+    return bomb;
+}
+
+// tSetTempval(v?, exc?): A0 slot, A1 = 1: the marker (value in JS), 0: None, 2: v converted,
+// 3: a bomb that explodes into exc (v is its Python class name)
 napi_value TSetTempval(napi_env env, napi_callback_info info)
 {
-    GET_ARGS(1);
+    GET_ARGS(2);
     int32_t *I = B->I;
     TASKLET_ARG(t, I[A0]);
-    PyObject *v = I[A1] == 1 ? Py_NewRef(JSVAL) : I[A1] == 0 ? Py_NewRef(Py_None) : to_py(env, argv[0]);
+    PyObject *v = I[A1] == 1 ? Py_NewRef(JSVAL) : I[A1] == 0 ? Py_NewRef(Py_None)
+                : I[A1] == 3 ? js_bomb(env, argv[0], argv[1]) : to_py(env, argv[0]);
     if (!v) return finish_int(env, -1);
     Py_SETREF(t->tempval, v);
     return finish_int(env, 0);
@@ -751,18 +1123,24 @@ napi_value TLinks(napi_env env, napi_callback_info info)
 {
     int32_t *I = B->I;
     PyTaskletObject *t = tasklet_at(I[A0]);
-    I[OUT] = t && t->next ? slot_of(t->next) : -1;
-    I[A1] = t && t->prev ? slot_of(t->prev) : -1;
+    int32_t n = t && t->next ? js_handle(env, t->next) : -1;
+    int32_t p = t && t->prev ? js_handle(env, t->prev) : -1;
+    I[OUT] = n;
+    I[A1] = p;
     return nullptr;
 }
 
 // ---- channels ----
 
+// chNew(jsChannel) -> I[OUT] = id
 napi_value ChNew(napi_env env, napi_callback_info info)
 {
-    PyChannelObject *ch = PyChannel_New(nullptr);
+    GET_ARGS(1);
+    PyChannelObject *ch = PyChannel_New(&JsChannel_Type);
     int32_t id;
     if (!ch) fatal_napi("channel allocation");
+    if (napi_create_reference(env, argv[0], 0, &((JsChannel *)ch)->ref) != napi_ok)
+        ((JsChannel *)ch)->ref = nullptr;
     if (!B->free_chans.empty()) {
         id = B->free_chans.back();
         B->free_chans.pop_back();
@@ -785,6 +1163,11 @@ napi_value ChFree(napi_env env, napi_callback_info info)
     if (!ch) return nullptr;
     B->chans[id] = nullptr;
     B->free_chans.push_back(id);
+    JsChannel *jc = (JsChannel *)ch;
+    if (jc->ref) {
+        napi_delete_reference(env, jc->ref);
+        jc->ref = nullptr;
+    }
     Py_DECREF((PyObject *)ch);
     return nullptr;
 }
@@ -832,7 +1215,7 @@ napi_value SendExc(napi_env env, napi_callback_info info)
 }
 
 // chInfo(): A0 id -> I[OUT] balance, I[A1] bits (1 closing, 2 closed, 4 schedule_all),
-// I[A2] preference, I[CUR+...] untouched; queue head slot in I[MODE]? no: in I[8]
+// I[A2] preference, I[QHEAD] slot of the first waiting tasklet (-1: none)
 napi_value ChInfo(napi_env env, napi_callback_info info)
 {
     int32_t *I = B->I;
@@ -841,7 +1224,7 @@ napi_value ChInfo(napi_env env, napi_callback_info info)
     I[OUT] = ch->balance;
     I[A1] = (ch->closing ? 1 : 0) | (ch->closing && ch->balance == 0 ? 2 : 0) | (ch->schedule_all ? 4 : 0);
     I[A2] = ch->preference;
-    I[8] = ch->head ? slot_of(ch->head) : -1;
+    I[QHEAD] = ch->head ? js_handle(env, ch->head) : -1;
     return nullptr;
 }
 
@@ -879,7 +1262,40 @@ napi_value Run(napi_env env, napi_callback_info info)
     PyObject *r;
     if (may_unwind(I[A2])) r = slp_watchdog_run_nr(B->ts, I[A0], I[A1]);
     else r = PyStackless_RunWatchdogEx(I[A0], I[A1]);
-    return finish_obj(env, r, -1);
+    napi_value v = finish_obj(env, r, -1);
+    I[WD] = B->ts->wd.owner != nullptr;
+    return v;
+}
+
+// poll(): the current generator tasklet yielded a value that is not the token while a timed
+// run() owns the watchdog (NODE.md 4). The core marks a due interrupt as pending; in hard mode
+// the binding then does for this tasklet what the core does for a native one at a C-API call
+// (slp_watchdog_poll_slow): the victim is paused and the watchdog resumes with it as run()'s
+// result. The victim's resume value is the value it yielded (kept by JS in its record's tv):
+// resumed by insert()/run(), the generator continues as if nothing happened.
+// I[ST] 0: go on; 1: switched (return value and I[] as for any switch).
+napi_value Poll(napi_env env, napi_callback_info info)
+{
+    int32_t *I = B->I;
+    slp_thread *ts = B->ts;
+    PyTaskletObject *cur = ts->current, *w = ts->wd.owner;
+    I[ST] = 0;
+    I[WD] = w != nullptr;
+    if (!w || !cur || cur == w || cur->kind != SLP_KIND_HOSTED) return nullptr;
+    slp_watchdog_poll(ts);   // hosted: never switches, marks pending_irq when due
+    if (!cur->pending_irq || (ts->wd.flags & PY_WATCHDOG_SOFT) || cur->atomic || ts->switch_trap ||
+        ts->in_callback || ts->host_nested || w->blocked)
+        return nullptr;
+    cur->pending_irq = 0;
+    Py_SETREF(cur->tempval, Py_NewRef(JSVAL));
+    Py_SETREF(w->tempval, Py_NewRef((PyObject *)cur));
+    slp_runq_unlink(ts, cur);
+    if (!w->in_runq) slp_runq_append(ts, w);
+    ts->may_unwind = 1;
+    PyObject *r = slp_transfer(ts, cur, w);   // Py_UnwindToken: cur is hosted
+    Py_DECREF(cur);   // the run queue's reference (the slot holds the tasklet)
+    if (r && !STACKLESS_UNWINDING(r)) Py_DECREF(r);
+    return resume_next(env);
 }
 
 // hostStep(): a native tasklet is current: run it until control is back on the host stack.
@@ -919,6 +1335,199 @@ napi_value Runcount(napi_env env, napi_callback_info info)
     return nullptr;
 }
 
+// ---- callbacks, switching controls, introspection (API.md 1.3) ---------------------------------
+
+PyObject **callback_slot(slp_thread *ts, int kind)
+{
+    return kind == CB_SCHEDULE ? &ts->schedule_cb : kind == CB_CHANNEL ? &ts->channel_cb : &ts->error_handler;
+}
+
+napi_value callback_value(napi_env env, PyObject *cb)
+{
+    napi_value r;
+    if (!cb) return undef(env);
+    if (Py_IS_TYPE(cb, &JsCallable_Type)) {
+        if (napi_get_reference_value(env, ((JsCallable *)cb)->ref, &r) != napi_ok || !r) return undef(env);
+        if (((JsCallable *)cb)->boxed) napi_get_named_property(env, r, "v", &r);
+        return r;
+    }
+    return to_js(env, cb);
+}
+
+// getCallback(kind) -> the JS function or undefined
+napi_value GetCallback(napi_env env, napi_callback_info info)
+{
+    GET_ARGS(1);
+    int32_t kind = 0;
+    napi_get_value_int32(env, argv[0], &kind);
+    return callback_value(env, *callback_slot(B->ts, kind));
+}
+
+// setCallback(kind, fn?) -> the previous one (JS checked fn: a function, or undefined to remove)
+napi_value SetCallback(napi_env env, napi_callback_info info)
+{
+    GET_ARGS(2);
+    slp_thread *ts = B->ts;
+    int32_t kind = 0;
+    napi_get_value_int32(env, argv[0], &kind);
+    napi_value prev = callback_value(env, *callback_slot(ts, kind));
+    napi_valuetype vt;
+    napi_typeof(env, argv[1], &vt);
+    PyObject *cb = nullptr;
+    if (vt != napi_undefined && vt != napi_null) {
+        JsCallable *c = (JsCallable *)PyType_GenericAlloc(&JsCallable_Type, 0);
+        if (!c) fatal_napi("callback allocation");
+        c->kind = kind;
+        napi_value target = argv[1];
+        if (vt != napi_object && vt != napi_function) {
+            napi_create_object(env, &target);
+            napi_set_named_property(env, target, "v", argv[1]);
+            c->boxed = 1;
+        }
+        if (napi_create_reference(env, target, 1, &c->ref) != napi_ok) fatal_napi("callback reference");
+        cb = (PyObject *)c;
+    }
+    int r = 0;
+    if (kind == CB_SCHEDULE) r = PyStackless_SetScheduleCallback(cb);
+    else if (kind == CB_CHANNEL) r = PyStackless_SetChannelCallback(cb);
+    else Py_XSETREF(ts->error_handler, Py_XNewRef(cb));
+    Py_XDECREF(cb);
+    if (r < 0) {
+        B->I[ST] = 2;
+        return take_error(env);
+    }
+    B->I[ST] = 0;
+    return prev;
+}
+
+// switchTrap(): A0 change -> I[OUT] previous level
+napi_value SwitchTrap(napi_env env, napi_callback_info info)
+{
+    B->I[OUT] = PyStackless_AdjustSwitchTrap(B->I[A0]);
+    return nullptr;
+}
+
+// current() -> the JS object of the current tasklet (any kind)
+napi_value Current(napi_env env, napi_callback_info info)
+{
+    PyTaskletObject *t = B->ts->current;
+    return t ? js_tasklet(env, t) : undef(env);
+}
+
+napi_value CurrentId(napi_env env, napi_callback_info info)
+{
+    napi_value r;
+    napi_create_double(env, (double)PyStackless_GetCurrentId(), &r);
+    return r;
+}
+
+napi_value ThreadId(napi_env env, napi_callback_info info)
+{
+    napi_value r;
+    napi_create_double(env, (double)B->ts->thread_id, &r);
+    return r;
+}
+
+// threadInfo() -> [main, current, runcount] of this thread
+napi_value ThreadInfo(napi_env env, napi_callback_info info)
+{
+    slp_thread *ts = B->ts;
+    napi_value r, n;
+    napi_create_array_with_length(env, 3, &r);
+    napi_set_element(env, r, 0, ts->main ? js_tasklet(env, ts->main) : undef(env));
+    napi_set_element(env, r, 1, ts->current && ts->runcount ? js_tasklet(env, ts->current) : undef(env));
+    napi_create_int32(env, ts->runcount, &n);
+    napi_set_element(env, r, 2, n);
+    return r;
+}
+
+// uncollectables() -> the tasklets of this thread that own a C stack (API.md 1.3.2)
+napi_value Uncollectables(napi_env env, napi_callback_info info)
+{
+    slp_thread *ts = B->ts;
+    std::vector<PyTaskletObject *> all;
+    for (PyTaskletObject *t = ts->cstate; t; t = t->cs_next)
+        if (slp_tasklet_nesting(t)) all.push_back((PyTaskletObject *)Py_NewRef((PyObject *)t));
+    napi_value r;
+    napi_create_array_with_length(env, all.size(), &r);
+    for (size_t i = 0; i < all.size(); i++) {
+        napi_set_element(env, r, (uint32_t)i, js_tasklet(env, all[i]));
+        Py_DECREF(all[i]);
+    }
+    return r;
+}
+
+// scheduleBomb(name, exc): A0 remove, A1 nr. schedule(bomb): the caller resumes with exc thrown.
+napi_value ScheduleBomb(napi_env env, napi_callback_info info)
+{
+    GET_ARGS(2);
+    int32_t *I = B->I;
+    int remove = I[A0], nr = I[A1];
+    PyObject *bomb = js_bomb(env, argv[0], argv[1]);
+    if (!bomb) return finish_obj(env, nullptr, -1);
+    PyObject *r = may_unwind(nr) ? PyStackless_Schedule_nr(bomb, remove) : PyStackless_Schedule(bomb, remove);
+    Py_DECREF(bomb);
+    return finish_obj(env, r, -1);
+}
+
+// ---- native tasklets for the tests (the C API for other addons comes later) -------------------
+
+// args (op, channel or None, n): op 0: schedule() n times; 1: n times receive a value and send it
+// back on the channel; 2: n rounds of 100 us busy work, each followed by a C-API call (the
+// watchdog's interruption point). Returns None.
+PyObject *native_test_fn(PyObject *self, PyObject *args)
+{
+    long op = PyLong_AsLong(PyTuple_GET_ITEM(args, 0)), n = PyLong_AsLong(PyTuple_GET_ITEM(args, 2));
+    PyObject *cho = PyTuple_GET_ITEM(args, 1);
+    PyChannelObject *ch = PyChannel_Check(cho) ? (PyChannelObject *)cho : nullptr;
+    for (long i = 0; i < n; i++) {
+        if (op == 0) {
+            PyObject *r = PyStackless_Schedule(Py_None, 0);
+            if (!r) return nullptr;
+            Py_DECREF(r);
+        } else if (op == 1 && ch) {
+            PyObject *v = PyChannel_Receive(ch);
+            if (!v) return nullptr;
+            int r = PyChannel_Send(ch, v);
+            Py_DECREF(v);
+            if (r) return nullptr;
+        } else if (op == 2) {
+            int64_t t0 = slp_now_us();
+            while (slp_now_us() - t0 < 100) {
+            }
+            if (PyStackless_GetRunCount() < 0) return nullptr;
+        }
+    }
+    Py_RETURN_NONE;
+}
+PyMethodDef native_test_def = {"native_test", native_test_fn, METH_VARARGS, nullptr};
+
+// nativeTest(op, channelId, n) -> a new native tasklet, set up (in the run queue)
+napi_value NativeTest(napi_env env, napi_callback_info info)
+{
+    GET_ARGS(3);
+    int32_t op = 0, chid = -1, n = 0;
+    napi_get_value_int32(env, argv[0], &op);
+    napi_get_value_int32(env, argv[1], &chid);
+    napi_get_value_int32(env, argv[2], &n);
+    PyChannelObject *ch = chan_at(chid);
+    PyObject *fn = PyCFunction_New(&native_test_def, nullptr);
+    PyTaskletObject *t = fn ? PyTasklet_New(nullptr, fn) : nullptr;
+    PyObject *a = Py_BuildValue("(lOl)", (long)op, ch ? (PyObject *)ch : Py_None, (long)n);
+    napi_value r = undef(env);
+    if (!t || !a || PyTasklet_Setup(t, a, nullptr)) {
+        B->I[ST] = 2;
+        r = take_error(env);
+    } else {
+        B->I[ST] = 0;
+        r = js_tasklet(env, t);
+    }
+    Py_XDECREF(fn);
+    Py_XDECREF((PyObject *)t);
+    Py_XDECREF(a);
+    return r;
+}
+
 napi_value ModuleInit(napi_env env, napi_value exports)
 {
     struct { const char *name; napi_callback cb; } fns[] = {
@@ -928,13 +1537,23 @@ napi_value ModuleInit(napi_env env, napi_value exports)
         {"tSetTempval", TSetTempval}, {"tLinks", TLinks}, {"chNew", ChNew}, {"chFree", ChFree},
         {"send", Send}, {"recv", Recv}, {"sendExc", SendExc}, {"chInfo", ChInfo},
         {"chSet", ChSet}, {"schedule", Schedule}, {"run", Run}, {"hostStep", HostStep},
-        {"end", End}, {"runcount", Runcount},
+        {"end", End}, {"runcount", Runcount}, {"poll", Poll}, {"getCallback", GetCallback},
+        {"setCallback", SetCallback}, {"switchTrap", SwitchTrap}, {"currentId", CurrentId}, {"current", Current},
+        {"threadId", ThreadId}, {"threadInfo", ThreadInfo}, {"uncollectables", Uncollectables},
+        {"scheduleBomb", ScheduleBomb}, {"nativeTest", NativeTest},
     };
     for (auto &f : fns) {
         napi_value fn;
         napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
         napi_set_named_property(env, exports, f.name, fn);
     }
+    napi_value dbg;
+#if defined(DEBUG) || defined(_DEBUG)
+    napi_get_boolean(env, true, &dbg);
+#else
+    napi_get_boolean(env, false, &dbg);
+#endif
+    napi_set_named_property(env, exports, "debug", dbg);
     return exports;
 }
 

@@ -129,8 +129,8 @@ static void slp_host_loop(slp_thread *ts, PyTaskletObject *self)
 
 void slp_run_on_host(slp_thread *ts, void (*fn)(void *), void *arg)
 {
-    PyTaskletObject *self = ts->current;
-    if (!self || self->kind != SLP_KIND_NATIVE || ts->host_nested) {
+    PyTaskletObject *self = ts->running_native;
+    if (!self || ts->host_nested) {
         fn(arg);   /* already on the host stack */
         return;
     }
@@ -138,6 +138,7 @@ void slp_run_on_host(slp_thread *ts, void (*fn)(void *), void *arg)
     ts->host_call.arg = arg;
     ts->host_call.requester = self;
     slp_overflow_set_running(NULL, NULL);
+    ts->running_native = NULL;
     slp_ctx_switch(&self->sp, ts->host_sp, NULL, 0);
     slp_after_switch(ts);
 }

@@ -118,6 +118,8 @@ struct slp_thread {
     int host_nested;           /* > 0 while a host call made for a native tasklet runs */
     void *host_sp;             /* saved host stack pointer while a native tasklet runs */
     slp_host_call host_call;   /* pending request from a native tasklet, fn == NULL if none */
+    PyTaskletObject *running_native; /* whose stack the thread runs on, NULL: the host stack.
+                                        Not ts->current, which moves on before callbacks run */
     int handover;              /* the next transfer is a preference-driven channel hand-over */
     int main_hosted;           /* the main tasklet is driven by a host trampoline (Node): when
                                   it blocks, the switching call returns Py_UnwindToken and the
@@ -223,6 +225,7 @@ static inline void *slp_native_target(PyTaskletObject *t)
 {
     if (!t->sp) t->sp = slp_ctx_make(t->stack, slp_native_entry, t);
     slp_overflow_set_running(t->stack, t->stack->name);
+    t->ts->running_native = t;
     return t->sp;
 }
 
@@ -234,6 +237,7 @@ static inline void slp_leave_native(slp_thread *ts, void **save, PyTaskletObject
         slp_ctx_switch(save, target, next->stack->lo, next->stack->size);
     } else {
         slp_overflow_set_running(NULL, NULL);
+        ts->running_native = NULL;
         slp_ctx_switch(save, ts->host_sp, NULL, 0);
     }
 }

@@ -1283,7 +1283,7 @@ napi_value Poll(napi_env env, napi_callback_info info)
     I[WD] = w != nullptr;
     if (!w || !cur || cur == w || cur->kind != SLP_KIND_HOSTED) return nullptr;
     slp_watchdog_poll(ts);   // hosted: never switches, marks pending_irq when due
-    if (!cur->pending_irq || (ts->wd.flags & PY_WATCHDOG_SOFT) || cur->atomic || ts->switch_trap ||
+    if (!slp_irq_pending(ts, cur) || (ts->wd.flags & PY_WATCHDOG_SOFT) || cur->atomic || ts->switch_trap ||
         ts->in_callback || ts->host_nested || w->blocked)
         return nullptr;
     cur->pending_irq = 0;

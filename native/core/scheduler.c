@@ -148,10 +148,10 @@ void slp_run_on_host(slp_thread *ts, void (*fn)(void *), void *arg)
 static PyTaskletObject *slp_soft_divert(slp_thread *ts, PyTaskletObject *prev, PyTaskletObject *next)
 {
     PyTaskletObject *w = ts->wd.owner;
-    if (!prev->pending_irq || !w || !(ts->wd.flags & PY_WATCHDOG_SOFT) || prev == w) return next;
+    if (!slp_irq_pending(ts, prev) || !(ts->wd.flags & PY_WATCHDOG_SOFT) || prev == w) return next;
     prev->pending_irq = 0;
     if (ts->handover) {
-        next->pending_irq = 1;
+        slp_irq_mark(ts, next);
         return next;
     }
     if (!w->in_runq && !w->blocked) slp_runq_append(ts, w);

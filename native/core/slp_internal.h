@@ -43,7 +43,9 @@ struct _tasklet {
     unsigned char kind;          /* enum slp_kind */
     unsigned char exec;          /* enum slp_exec */
     unsigned char in_runq;
-    unsigned char atomic, ignore_nesting, block_trap, pending_irq;
+    unsigned char atomic, ignore_nesting, block_trap;
+    unsigned pending_irq;        /* deferred interrupt: the epoch of the run() that set it, or 0;
+                                    read it with slp_irq_pending() */
 };
 
 struct _channel {
@@ -106,6 +108,8 @@ typedef struct slp_watchdog_state {
     int64_t timeout_us;        /* its budget in ticks (microseconds) */
     int flags;
     int64_t slice_start;       /* monotonic microseconds at the start of the slice / run */
+    unsigned epoch;            /* counts timed run() calls that took the timeout: a deferred
+                                  interrupt belongs to one of them and dies with it */
 } slp_watchdog_state;
 
 struct slp_thread {
@@ -290,6 +294,13 @@ static inline int slp_watchdog_poll(slp_thread *ts) { return ts->wd.owner ? slp_
 static inline void slp_watchdog_switched(slp_thread *ts) {
     if (ts->wd.owner && !(ts->wd.flags & PY_WATCHDOG_TOTALTIMEOUT)) ts->wd.slice_start = slp_now_us();
 }
+/* t carries a deferred interrupt of the run() that owns the timeout now. */
+static inline int slp_irq_pending(slp_thread *ts, PyTaskletObject *t)
+{
+    return t->pending_irq && ts->wd.owner && t->pending_irq == ts->wd.epoch;
+}
+static inline void slp_irq_mark(slp_thread *ts, PyTaskletObject *t) { t->pending_irq = ts->wd.epoch; }
+
 /* Soft interrupt: if the current tasklet has a pending soft irq, return the watchdog that
  * must run instead of `intended` (and clear the mark), else intended. */
 PyTaskletObject *slp_watchdog_divert(slp_thread *ts, PyTaskletObject *intended);

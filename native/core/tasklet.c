@@ -486,7 +486,7 @@ int PyTasklet_SetAtomic(PyTaskletObject *t, int flag)
     POLL_TASKLET(t, -1);
     old = t->atomic;
     t->atomic = flag != 0;
-    if (old && !flag && t->pending_irq && slp_owner(t) && slp_owner(t)->current == t)
+    if (old && !flag && slp_owner(t) && slp_irq_pending(t->ts, t) && t->ts->current == t)
         slp_watchdog_rearm(t->ts);
     return old;
 }
@@ -499,7 +499,7 @@ int PyTasklet_SetIgnoreNesting(PyTaskletObject *t, int flag)
     POLL_TASKLET(t, -1);
     old = t->ignore_nesting;
     t->ignore_nesting = flag != 0;
-    if (!old && flag && t->pending_irq && slp_owner(t) && slp_owner(t)->current == t)
+    if (!old && flag && slp_owner(t) && slp_irq_pending(t->ts, t) && t->ts->current == t)
         slp_watchdog_rearm(t->ts);
     return old;
 }
@@ -534,5 +534,9 @@ int PyTasklet_Paused(PyTaskletObject *t)
     return slp_tasklet_alive(t) && !t->in_runq && !t->blocked;
 }
 int PyTasklet_Restorable(PyTaskletObject *t) { POLL_TASKLET(t, -1); return slp_tasklet_nesting(t) == 0; }
-int PyTasklet_GetPendingIrq(PyTaskletObject *t) { POLL_TASKLET(t, -1); return t->pending_irq; }
+int PyTasklet_GetPendingIrq(PyTaskletObject *t)
+{
+    POLL_TASKLET(t, -1);
+    return slp_owner(t) ? slp_irq_pending(t->ts, t) : 0;
+}
 int PyTasklet_GetBlocked(PyTaskletObject *t) { POLL_TASKLET(t, -1); return t->blocked; }

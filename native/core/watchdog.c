@@ -27,6 +27,7 @@ static int slp_wd_push(slp_thread *ts, PyTaskletObject *caller, long timeout, in
     f->saved_flags = ts->wd.flags;
     f->saved_slice_start = ts->wd.slice_start;
     if (f->owns) {
+        if (++ts->wd.epoch == 0) ts->wd.epoch = 1;   /* 0 means "no mark" */
         ts->wd.owner = caller;
         ts->wd.timeout_us = timeout;
         ts->wd.flags = flags;
@@ -128,7 +129,7 @@ int slp_watchdog_poll_slow(slp_thread *ts)
      * the host stack. A native tasklet's own stack is not "nesting" here (NODE.md 3.5). */
     if ((ts->wd.flags & PY_WATCHDOG_SOFT) || cur->atomic || ts->switch_trap || ts->host_nested ||
         cur->kind == SLP_KIND_HOSTED) {
-        cur->pending_irq = 1;
+        slp_irq_mark(ts, cur);
         return 0;
     }
     cur->pending_irq = 0;

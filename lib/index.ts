@@ -454,34 +454,23 @@ export class channel {
     channelRegistry.register(this, this._id);
   }
 
-  send_nr(value?: unknown): unknown {
-    if (value instanceof bomb) return this._sendExc(value._exc(), 1);
+  // nr = 1: the _nr form (may return Py_UnwindToken in a generator tasklet); 0: blocking
+  /** @internal */ _send(value: unknown, nr: number): unknown {
+    if (value instanceof bomb) return this._sendExc(value._exc(), nr);
     const me = I[CUR];
     R[me].tv = value;
-    I[A0] = this._id; I[A1] = 1;
+    I[A0] = this._id; I[A1] = nr;
     const r = B.send();
     const p = I[PART];
     if (p >= 0) R[p].tv = value;
     return fin(me, r);
   }
 
-  send(value?: unknown): unknown {
-    if (value instanceof bomb) return this._sendExc(value._exc(), 0);
+  /** @internal */ _receive(nr: number): unknown {
     const me = I[CUR];
-    R[me].tv = value;
-    I[A0] = this._id; I[A1] = 0;
-    const r = B.send();
-    const p = I[PART];
-    if (p >= 0) R[p].tv = value;
-    return fin(me, r);
-  }
-
-  receive_nr(): unknown {
-    const me = I[CUR];
-    I[A0] = this._id; I[A1] = 1;
+    I[A0] = this._id; I[A1] = nr;
     const r = B.recv();
-    const st = I[ST];
-    if (st === 0) {
+    if (I[ST] === 0) {
       if (I[MODE] === M_JSV) {
         const p = R[I[PART]];
         const v = p.tv;
@@ -493,22 +482,10 @@ export class channel {
     return fin(me, r);
   }
 
-  receive(): unknown {
-    const me = I[CUR];
-    I[A0] = this._id; I[A1] = 0;
-    const r = B.recv();
-    const st = I[ST];
-    if (st === 0) {
-      if (I[MODE] === M_JSV) {
-        const p = R[I[PART]];
-        const v = p.tv;
-        p.tv = undefined;
-        return v;
-      }
-      return r;
-    }
-    return fin(me, r);
-  }
+  send_nr(value?: unknown): unknown { return this._send(value, 1); }
+  send(value?: unknown): unknown { return this._send(value, 0); }
+  receive_nr(): unknown { return this._receive(1); }
+  receive(): unknown { return this._receive(0); }
 
   /** @internal */ _sendExc(e: unknown, nr: number): unknown {
     const me = I[CUR];

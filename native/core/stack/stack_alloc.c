@@ -30,7 +30,9 @@
 #define MADV_GUARD_INSTALL 102 /* Linux 6.13 uapi; older headers lack it */
 #endif
 
-#define SLP_GUARD_BYTES (16 * 1024)       /* guard region per stack (at least one page) */
+#define SLP_GUARD_BYTES (64 * 1024)       /* guard region per stack: address space only (guard
+                                             markers or PROT_NONE), large enough that one big
+                                             frame cannot jump over it into the next stack */
 #define SLP_ARENA_SLOTS 64                /* max stacks per arena */
 #define SLP_ARENA_MAX_BYTES (32u << 20)   /* fewer slots for big stacks: keeps commit sane */
 #define SLP_CACHE_BUCKETS 4               /* distinct stack sizes cached per thread */

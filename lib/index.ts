@@ -228,16 +228,22 @@ export class tasklet {
     }
   }
 
+  /** @internal create the core tasklet in a new slot; setUp: also set it up (runnable) */
+  _newSlot(setUp: number): number {
+    I[A0] = this._isGen;
+    I[A1] = setUp;
+    const e = B.tNew();
+    if (I[ST] === 2) throw e;
+    const s = I[OUT];
+    this._slot = s;
+    R[s] = this;
+    return s;
+  }
+
   /** @internal the native tasklet, created on first need */
   _native(): number {
     if (this._slot < 0) {
-      I[A0] = this._isGen;
-      I[A1] = 0;
-      const e = B.tNew();
-      if (I[ST] === 2) throw e;
-      const s = I[OUT];
-      this._slot = s;
-      R[s] = this;
+      const s = this._newSlot(0);
       if (this._fn === undefined) {
         I[A0] = s; I[A1] = 0; I[A2] = 0;
         check(B.tBind());
@@ -288,13 +294,7 @@ export class tasklet {
   setup(...args: unknown[]): this {
     if (this._slot < 0) {
       if (this._fn === undefined) throw new RuntimeError('the tasklet was not bound to a function');
-      I[A0] = this._isGen;
-      I[A1] = 1;
-      const e = B.tNew();
-      if (I[ST] === 2) throw e;
-      const s = I[OUT];
-      this._slot = s;
-      R[s] = this;
+      this._newSlot(1);
     } else {
       I[A0] = this._slot;
       check(B.tSetup());

@@ -165,19 +165,23 @@ napi_value call_helper(napi_env env, const char *name, size_t argc, const napi_v
     return r;
 }
 
-int32_t alloc_slot(PyTaskletObject *t)
+// Store p in a table of numbered entries, reusing a freed number first.
+template <typename T>
+int32_t alloc_id(std::vector<T *> &table, std::vector<int32_t> &freed, T *p)
 {
-    int32_t s;
-    if (!B->free_tab.empty()) {
-        s = B->free_tab.back();
-        B->free_tab.pop_back();
-        B->tab[s] = t;
+    int32_t id;
+    if (!freed.empty()) {
+        id = freed.back();
+        freed.pop_back();
+        table[id] = p;
     } else {
-        s = (int32_t)B->tab.size();
-        B->tab.push_back(t);
+        id = (int32_t)table.size();
+        table.push_back(p);
     }
-    return s;
+    return id;
 }
+
+int32_t alloc_slot(PyTaskletObject *t) { return alloc_id(B->tab, B->free_tab, t); }
 
 // Forget non-JS tasklets that only their slot keeps alive and that are not alive: their JS
 // objects become "dead" handles (_slot -1).
@@ -1141,14 +1145,7 @@ napi_value ChNew(napi_env env, napi_callback_info info)
     if (!ch) fatal_napi("channel allocation");
     if (napi_create_reference(env, argv[0], 0, &((JsChannel *)ch)->ref) != napi_ok)
         ((JsChannel *)ch)->ref = nullptr;
-    if (!B->free_chans.empty()) {
-        id = B->free_chans.back();
-        B->free_chans.pop_back();
-        B->chans[id] = ch;
-    } else {
-        id = (int32_t)B->chans.size();
-        B->chans.push_back(ch);
-    }
+    id = alloc_id(B->chans, B->free_chans, ch);
     B->I[OUT] = id;
     return nullptr;
 }

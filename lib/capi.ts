@@ -67,6 +67,16 @@ export const PY_WATCHDOG_TIMEOUT = PY_WATCHDOG_TOTALTIMEOUT;
 let errSet = false;
 let errValue: unknown = undefined;
 
+/** f(), or the failure value with the error indicator set to what f threw (C convention). */
+function guard<R>(f: () => R, failure: R): R {
+  try {
+    return f();
+  } catch (e) {
+    fail(e);
+    return failure;
+  }
+}
+
 function fail(e: unknown): void {
   errSet = true;
   errValue = e;
@@ -103,14 +113,12 @@ export function PyErr_Clear(): void {
 
 /** Sets the indicator to cls(msg). cls must be an Error subclass (else a TypeError is set). */
 export function PyErr_SetString(cls: unknown, msg: unknown): void {
-  try {
+  return guard(() => {
     if (!isExcClass(cls)) {
       throw new TypeError(`exceptions must derive from BaseException (an Error subclass), not ${typeName(cls)}`);
     }
     fail(msg === undefined || msg === NULL ? new cls() : new cls(String(msg)));
-  } catch (e) {
-    fail(e);
-  }
+  }, undefined);
 }
 
 // ---- argument helpers --------------------------------------------------------------------------
@@ -205,22 +213,19 @@ function layerFn(name: string): ((...a: unknown[]) => unknown) | undefined {
 
 /** type(func), or type() when func is NULL / Py_None. type NULL (or omitted): PyTasklet_Type. */
 export function PyTasklet_New(type: unknown, func: unknown): any {
-  try {
+  return guard(() => {
     const cls: any = type === NULL || type === undefined ? S.tasklet : type;
     if (typeof cls !== 'function' || !(cls === S.tasklet || cls.prototype instanceof S.tasklet)) {
       throw new TypeError();   // (no message, as in the reference)
     }
     const f = opt(func);
     return f === undefined ? new cls() : new cls(f);
-  } catch (e) {
-    fail(e);
-    return NULL;
-  }
+  }, NULL);
 }
 
 /** task(*args, **kwds): the type's setup. args an array (tuple), kwds a plain object or NULL. */
 export function PyTasklet_Setup(task: unknown, args: unknown, kwds: unknown): number {
-  try {
+  return guard(() => {
     const t = T(task);
     if (!Array.isArray(args)) throw new TypeError('tasklet args must be a tuple');
     const k = opt(kwds);
@@ -231,33 +236,24 @@ export function PyTasklet_Setup(task: unknown, args: unknown, kwds: unknown): nu
     if (k === undefined) t.setup(...args);
     else t.setup(...args, k);
     return 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 /** task.bind(func, args, kwargs); each may be NULL or Py_None (= not given). */
 export function PyTasklet_BindEx(task: unknown, func: unknown, args: unknown, kwargs: unknown): number {
-  try {
+  return guard(() => {
     TP.bind.call(T(task), opt(func), opt(args), opt(kwargs));
     return 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 /** Legacy (C-API.md 3, optional): bind the function only; returns task or NULL. */
 export function PyTasklet_Bind(task: unknown, func: unknown): any {
-  try {
+  return guard(() => {
     const t = T(task);
     TP.bind.call(t, opt(func));
     return t;
-  } catch (e) {
-    fail(e);
-    return NULL;
-  }
+  }, NULL);
 }
 
 /**
@@ -267,7 +263,7 @@ export function PyTasklet_Bind(task: unknown, func: unknown): any {
  * to another thread is not supported yet", the core's message).
  */
 export function PyTasklet_BindThread(task: unknown, thread_id: unknown): number {
-  try {
+  return guard(() => {
     const t = T(task);
     const id = cint(thread_id, 'thread_id');
     if (typeof TP.bind_thread === 'function') {
@@ -280,19 +276,13 @@ export function PyTasklet_BindThread(task: unknown, thread_id: unknown): number 
     if (tget(t, 'scheduled') && !tget(t, 'blocked')) throw new RuntimeError("can't (re)bind a runnable tasklet");
     if (tget(t, 'nesting_level')) throw new RuntimeError('tasklet has C state on its stack');
     throw new RuntimeError('binding a tasklet to another thread is not supported yet');
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 function runNr(task: unknown, method: string): number {
-  try {
+  return guard(() => {
     return TP[method].call(T(task)) === UNWIND ? 1 : 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 /** task.run(); the value handed back when the caller resumes is discarded. */
@@ -304,123 +294,91 @@ export function PyTasklet_Switch(task: unknown): number { return runNr(task, 'sw
 export function PyTasklet_Switch_nr(task: unknown): number { return runNr(task, 'switch_nr'); }
 
 export function PyTasklet_Remove(task: unknown): number {
-  try {
+  return guard(() => {
     TP.remove.call(T(task));
     return 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 export function PyTasklet_Insert(task: unknown): number {
-  try {
+  return guard(() => {
     TP.insert.call(T(task));
     return 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 /** self.raise_exception(klass, *args): args an array (tuple) or one value; not NULL. */
 export function PyTasklet_RaiseException(self: unknown, klass: unknown, args: unknown): number {
-  try {
+  return guard(() => {
     const t = T(self);
     TP.raise_exception.call(t, klass, ...ctorArgs(args));
     return 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 /** self.throw(exc, val, tb, pending); val and tb may be NULL. */
 export function PyTasklet_Throw(self: unknown, pending: unknown, exc: unknown, val: unknown, tb: unknown): number {
-  try {
+  return guard(() => {
     const t = T(self);
     const p = cint(pending, 'pending');
     if (exc === NULL) badInternalCall();
     TP.throw.call(t, exc, opt(val), opt(tb), p !== 0);
     return 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 /** self.kill(); killing the current tasklet returns -1 with TaskletExit set. */
 export function PyTasklet_Kill(self: unknown): number {
-  try {
+  return guard(() => {
     TP.kill.call(T(self));
     return 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 export function PyTasklet_KillEx(self: unknown, pending: unknown): number {
-  try {
+  return guard(() => {
     const t = T(self);
     TP.kill.call(t, cint(pending, 'pending') !== 0);
     return 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 function tflag(task: unknown, name: string): number {
-  try {
+  return guard(() => {
     return tget(T(task), name) ? 1 : 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 function tnum(task: unknown, name: string): number {
-  try {
+  return guard(() => {
     return Number(tget(T(task), name));
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 export function PyTasklet_GetAtomic(task: unknown): number { return tflag(task, 'atomic'); }
 
 /** Stores flag != 0; returns the old value (0/1), -1 on a bad argument. */
 export function PyTasklet_SetAtomic(task: unknown, flag: unknown): number {
-  try {
+  return guard(() => {
     return TP.set_atomic.call(T(task), flag) ? 1 : 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 export function PyTasklet_GetIgnoreNesting(task: unknown): number { return tflag(task, 'ignore_nesting'); }
 
 export function PyTasklet_SetIgnoreNesting(task: unknown, flag: unknown): number {
-  try {
+  return guard(() => {
     return TP.set_ignore_nesting.call(T(task), flag) ? 1 : 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 export function PyTasklet_GetBlockTrap(task: unknown): number { return tflag(task, 'block_trap'); }
 
 /** void: task.block_trap = bool(value) */
 export function PyTasklet_SetBlockTrap(task: unknown, value: unknown): void {
-  try {
+  return guard(() => {
     setter(TP, 'block_trap').call(T(task), value);
-  } catch (e) {
-    fail(e);
-  }
+  }, undefined);
 }
 
 /**
@@ -429,16 +387,13 @@ export function PyTasklet_SetBlockTrap(task: unknown, value: unknown): void {
  * supported yet") and returns NULL.
  */
 export function PyTasklet_GetFrame(task: unknown): any {
-  try {
+  return guard(() => {
     const t = T(task);
     const g = getter(TP, 'frame');
     if (g === undefined) notSupported('PyTasklet_GetFrame');
     const f = g.call(t);
     return f === undefined || f === null ? NULL : f;
-  } catch (e) {
-    fail(e);
-    return NULL;
-  }
+  }, NULL);
 }
 
 export function PyTasklet_IsMain(task: unknown): number { return tflag(task, 'is_main'); }
@@ -446,15 +401,12 @@ export function PyTasklet_IsCurrent(task: unknown): number { return tflag(task, 
 
 /** task.recursion_depth; not supported yet (RuntimeError, -1) until the layer has that attribute. */
 export function PyTasklet_GetRecursionDepth(task: unknown): number {
-  try {
+  return guard(() => {
     const t = T(task);
     const g = getter(TP, 'recursion_depth');
     if (g === undefined) notSupported('PyTasklet_GetRecursionDepth');
     return Number(g.call(t));
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 export function PyTasklet_GetNestingLevel(task: unknown): number { return tnum(task, 'nesting_level'); }
@@ -468,43 +420,34 @@ export function PyTasklet_Restorable(task: unknown): number { return tflag(task,
  * (RuntimeError, -1) until the layer exposes it (tasklet.pending_irq).
  */
 export function PyTasklet_GetPendingIrq(task: unknown): number {
-  try {
+  return guard(() => {
     const t = T(task);
     const g = getter(TP, 'pending_irq');
     if (g === undefined) notSupported('PyTasklet_GetPendingIrq');
     return g.call(t) ? 1 : 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 // ---- 4. channel functions ----------------------------------------------------------------------
 
 /** type() without running the subclass constructor; type NULL (or omitted): PyChannel_Type. */
 export function PyChannel_New(type: unknown): any {
-  try {
+  return guard(() => {
     const cls: any = type === NULL || type === undefined ? S.channel : type;
     if (typeof cls !== 'function' || !(cls === S.channel || cls.prototype instanceof S.channel)) {
       throw new TypeError('channel_new: type must be subtype of channel');
     }
     // the base constructor only, with the subclass's prototype (C: tp_alloc, no __init__)
     return Reflect.construct(S.channel, [], cls);
-  } catch (e) {
-    fail(e);
-    return NULL;
-  }
+  }, NULL);
 }
 
 function sendNr(self: unknown, arg: unknown, method: string): number {
-  try {
+  return guard(() => {
     const ch = C(self);
     if (arg === NULL) badInternalCall();
     return CP[method].call(ch, arg) === UNWIND ? 1 : 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 export function PyChannel_Send(self: unknown, arg: unknown): number { return sendNr(self, arg, 'send'); }
@@ -512,12 +455,9 @@ export function PyChannel_Send(self: unknown, arg: unknown): number { return sen
 export function PyChannel_Send_nr(self: unknown, arg: unknown): number { return sendNr(self, arg, 'send_nr'); }
 
 function recv(self: unknown, method: string): unknown {
-  try {
+  return guard(() => {
     return CP[method].call(C(self));
-  } catch (e) {
-    fail(e);
-    return NULL;
-  }
+  }, NULL);
 }
 
 export function PyChannel_Receive(self: unknown): any { return recv(self, 'receive'); }
@@ -526,62 +466,46 @@ export function PyChannel_Receive_nr(self: unknown): any { return recv(self, 're
 
 /** self.send_exception(klass, *args): value an array (tuple) or one value; not NULL. */
 export function PyChannel_SendException(self: unknown, klass: unknown, value: unknown): number {
-  try {
+  return guard(() => {
     const ch = C(self);
     CP.send_exception.call(ch, klass, ...ctorArgs(value));
     return 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 /** self.send_throw(exc, val, tb); val and tb may be NULL. */
 export function PyChannel_SendThrow(self: unknown, exc: unknown, val: unknown, tb: unknown): number {
-  try {
+  return guard(() => {
     const ch = C(self);
     if (exc === NULL) badInternalCall();
     CP.send_throw.call(ch, exc, opt(val), opt(tb));
     return 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 /** The first waiting tasklet, or Py_None (never NULL for a channel). */
 export function PyChannel_GetQueue(self: unknown): any {
-  try {
+  return guard(() => {
     return cget(C(self), 'queue');
-  } catch (e) {
-    fail(e);
-    return NULL;
-  }
+  }, NULL);
 }
 
 export function PyChannel_Close(self: unknown): void {
-  try {
+  return guard(() => {
     CP.close.call(C(self));
-  } catch (e) {
-    fail(e);
-  }
+  }, undefined);
 }
 
 export function PyChannel_Open(self: unknown): void {
-  try {
+  return guard(() => {
     CP.open.call(C(self));
-  } catch (e) {
-    fail(e);
-  }
+  }, undefined);
 }
 
 function cnum(self: unknown, name: string): number {
-  try {
+  return guard(() => {
     return Number(cget(C(self), name));
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 export function PyChannel_GetClosing(self: unknown): number { return cnum(self, 'closing'); }
@@ -592,34 +516,27 @@ export function PyChannel_GetBalance(self: unknown): number { return cnum(self, 
 
 /** void: self.preference = val (clamped to its sign) */
 export function PyChannel_SetPreference(self: unknown, val: unknown): void {
-  try {
+  return guard(() => {
     setter(CP, 'preference').call(C(self), val);
-  } catch (e) {
-    fail(e);
-  }
+  }, undefined);
 }
 
 /** void: self.schedule_all = bool(val) */
 export function PyChannel_SetScheduleAll(self: unknown, val: unknown): void {
-  try {
+  return guard(() => {
     setter(CP, 'schedule_all').call(C(self), val);
-  } catch (e) {
-    fail(e);
-  }
+  }, undefined);
 }
 
 // ---- 5. scheduler functions --------------------------------------------------------------------
 
 function sched(retval: unknown, remove: unknown, nr: boolean): unknown {
-  try {
+  return guard(() => {
     if (retval === NULL) badInternalCall();
     const r = cint(remove, 'remove') !== 0;
     const f = r ? (nr ? S.schedule_remove_nr : S.schedule_remove) : (nr ? S.schedule_nr : S.schedule);
     return f(retval);
-  } catch (e) {
-    fail(e);
-    return NULL;
-  }
+  }, NULL);
 }
 
 /** schedule(retval) (remove 0) or schedule_remove(retval); retval Py_None for none. */
@@ -628,36 +545,27 @@ export function PyStackless_Schedule(retval: unknown, remove: unknown): any { re
 export function PyStackless_Schedule_nr(retval: unknown, remove: unknown): any { return sched(retval, remove, true); }
 
 export function PyStackless_GetRunCount(): number {
-  try {
+  return guard(() => {
     return S.getruncount();
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 /** The current tasklet (JS code always runs inside: never NULL). */
 export function PyStackless_GetCurrent(): any {
-  try {
+  return guard(() => {
     return S.getcurrent();
-  } catch (e) {
-    fail(e);
-    return NULL;
-  }
+  }, NULL);
 }
 
 /** The thread id for the main tasklet, the tasklet's id for the others. */
 export function PyStackless_GetCurrentId(): number {
-  try {
+  return guard(() => {
     const f = layerFn('getcurrentid');
     if (f !== undefined) return Number(f());
     const cur = S.getcurrent();
     const main = S.getmain();
     return cur === main ? main.thread_id : cur.id;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 function watchdog(timeout: unknown, flags: unknown): unknown {
@@ -670,38 +578,29 @@ function watchdog(timeout: unknown, flags: unknown): unknown {
 
 /** run(timeout): Py_None, or the interrupted tasklet (removed from the run queue); NULL on error. */
 export function PyStackless_RunWatchdog(timeout: unknown): any {
-  try {
+  return guard(() => {
     return watchdog(timeout, 0);
-  } catch (e) {
-    fail(e);
-    return NULL;
-  }
+  }, NULL);
 }
 
 /** run(timeout, threadblock=flags&1, soft=flags&2, ignore_nesting=flags&4, totaltimeout=flags&8) */
 export function PyStackless_RunWatchdogEx(timeout: unknown, flags: unknown): any {
-  try {
+  return guard(() => {
     return watchdog(timeout, flags);
-  } catch (e) {
-    fail(e);
-    return NULL;
-  }
+  }, NULL);
 }
 
 // ---- 6. debugging and monitoring ---------------------------------------------------------------
 
 function setCallback(cname: string, pyname: string, msg: string, callable: unknown): number {
-  try {
+  return guard(() => {
     const f = layerFn(pyname);
     if (f === undefined) notSupported(cname);
     const cb = opt(callable);
     if (cb !== undefined && typeof cb !== 'function') throw new TypeError(msg);
     f(cb);
     return 0;
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 /** set_channel_callback(callable); NULL / Py_None removes it. */
@@ -758,14 +657,11 @@ export function PyStackless_SetScheduleFastcallback(func: unknown): void {
 
 /** Optional (C-API.md 3): switch_trap(change); returns the previous level. */
 export function PyStackless_AdjustSwitchTrap(change: unknown): number {
-  try {
+  return guard(() => {
     const f = layerFn('switch_trap');
     if (f === undefined) notSupported('PyStackless_AdjustSwitchTrap');
     return Number(f(cint(change, 'change')));
-  } catch (e) {
-    fail(e);
-    return -1;
-  }
+  }, -1);
 }
 
 // ---- 9. "outside" / main-function interface ----------------------------------------------------

@@ -11,6 +11,7 @@ import {
   OverflowError, ZeroDivisionError, MemoryError, LookupError, KeyError, IndexError, AssertionError,
   makeError, pyname, excFromThrowArgs, excFromClassArgs, typeName, excClassFor,
 } from './errors';
+import { hard_available, loadHard, hardModule, captureContext, withContext, AsyncCtx } from './hard';
 
 export {
   BaseException, SystemExit, TaskletExit, KeyboardInterrupt, Exception, StopIteration, RuntimeError,
@@ -37,7 +38,7 @@ const B = loadAddon();
 
 // shared Int32Array indices and delivery modes (binding.cc)
 const ST = 0, CUR = 1, PART = 2, MODE = 3, A0 = 4, A1 = 5, A2 = 6, OUT = 7, QHEAD = 8, WD = 9;
-const M_JSV = 1, M_NONE = 0, M_THROW = 3;
+const M_JSV = 1, M_NONE = 0, M_THROW = 3, M_HARD = 4;
 
 const I = new Int32Array(16);
 const R: any[] = [];   // slot -> tasklet object (0: main); the JS side of every native JS tasklet
@@ -48,7 +49,8 @@ export const Py_UnwindToken: object = Object.freeze(Object.create(null, {
 }));
 const UNWIND = Py_UnwindToken;
 
-export const hard_available = false;
+/** Whether plain-function tasklets can block (the hard-tasklet module is built for this Node). */
+export { hard_available };
 
 // What the addon calls back into (binding.cc): class names of JS exceptions, JS objects for
 // native tasklets and for bombs, exception classes.
@@ -77,6 +79,16 @@ B.init(I, R, makeError, helpers);
 const GeneratorFunction = Object.getPrototypeOf(function* () { /* */ }).constructor;
 // (f.constructor is an inline-cached load; Object.getPrototypeOf(f) is a runtime call)
 const isGenFn = (f: any): number => (typeof f === 'function' && f.constructor === GeneratorFunction ? 1 : 0);
+// How a tasklet runs its function (binding.cc JS_*): 1 generator (soft), 2 plain function on an
+// OS thread of its own (hard), 0 plain function on the scheduler's stack ({ hard: false }, or no
+// hard module).
+const KIND_HARD = 2;
+function kindOf(f: unknown, hard: boolean | undefined): number {
+  if (isGenFn(f)) return 1;
+  if (typeof f !== 'function' || hard === false || !hard_available) return 0;
+  if (hardModule() === null) loadHard(B.hardIface(), runHard, abortHard);
+  return KIND_HARD;
+}
 const EMPTY: unknown[] = [];
 
 // ---- the trampoline ---------------------------------------------------------------------------
@@ -112,6 +124,11 @@ function trampoline(): void {
     }
     const t: tasklet = R[slot];
     const mode = I[MODE];
+    if (mode === M_HARD) {
+      // it runs on its thread (and takes its resume value there) until it hands control back
+      pending = withContext(t._ctx as AsyncCtx, B.hostStep);
+      continue;
+    }
     let v = pending;
     pending = undefined;
     let g = t._gen;
@@ -169,6 +186,28 @@ function trampoline(): void {
   }
 }
 
+/** A hard tasklet's whole life, on its own thread (called by the hard module). */
+function runHard(): void {
+  const slot = I[CUR];
+  const t: tasklet = R[slot];
+  let threw = false, err: unknown;
+  try {
+    check(B.hardBegin());   // a kill or throw that came before the start raises here
+    t._fn.apply(undefined, t._kwargs === undefined ? t._args : [...t._args, t._kwargs]);
+  } catch (e) {
+    threw = true;
+    err = e;
+  }
+  endTasklet(t, slot, threw, err);
+}
+
+/** Ends the current hard tasklet with msg as a RuntimeError (no thread for it), or with the
+ * exception it was resumed with after a preemption (its JS was unwound by termination). */
+function abortHard(msg?: string): void {
+  const slot = I[CUR];
+  endTasklet(R[slot], slot, true, msg === undefined ? B.hardError() : new RuntimeError(msg));
+}
+
 /** The main tasklet's call switched away: run the others until it is back, return its value. */
 function mainWait(r: unknown): unknown {
   pending = r;
@@ -219,10 +258,16 @@ export class tasklet {
   /** @internal */ _gen: any = null;
   /** @internal */ _isGen = 0;
   /** @internal */ _returned = false;
+  /** @internal a plain function runs as a hard tasklet unless this is false */ _hard: boolean | undefined = undefined;
+  /** @internal a hard tasklet's async context */ _ctx: AsyncCtx | null = null;
   /** @internal the JS value slot: a value handed over, or the resume value (binding.cc) */
   tv: unknown = undefined;
 
-  constructor(func?: unknown, args?: unknown[] | null, kwargs?: object | null, _options?: { hard?: boolean }) {
+  constructor(func?: unknown, args?: unknown[] | null, kwargs?: object | null, options?: { hard?: boolean }) {
+    if (options !== undefined && options !== null) {
+      if (typeof options !== 'object') throw new TypeError('tasklet options must be an object like { hard: false }');
+      if (options.hard !== undefined) this._hard = !!options.hard;
+    }
     if (func !== undefined || (args !== undefined && args !== null) || (kwargs !== undefined && kwargs !== null)) {
       this.bind(func, args, kwargs);
     }
@@ -262,9 +307,8 @@ export class tasklet {
     const prepared = args !== undefined || kwargs !== undefined;
     if (this._slot < 0 && !prepared) {
       this._fn = func;
-      this._isGen = isGenFn(func);
+      this._isGen = kindOf(func, this._hard);
       this._gen = null;
-    this._returned = false;
       this._returned = false;
       return this;
     }
@@ -276,7 +320,7 @@ export class tasklet {
     check(B.tBind());
     if (func !== undefined) {
       this._fn = func;
-      this._isGen = isGenFn(func);
+      this._isGen = kindOf(func, this._hard);
       I[A0] = s; I[A1] = this._isGen;
       B.tSetGen();
     } else if (!prepared) {
@@ -285,6 +329,7 @@ export class tasklet {
     if (prepared) {
       this._args = args || EMPTY;
       this._kwargs = kwargs;
+      if (this._isGen === KIND_HARD) this._ctx = captureContext();
     }
     this._gen = null;
     this._returned = false;
@@ -303,6 +348,7 @@ export class tasklet {
     this._kwargs = undefined;
     this._gen = null;
     this._returned = false;
+    if (this._isGen === KIND_HARD) this._ctx = captureContext();
     return this;
   }
 

@@ -38,12 +38,16 @@
 #include <unordered_map>
 
 #include "slp_internal.h"
+#include "hard_iface.h"
 
 namespace {
 
 enum { ST = 0, CUR = 1, PART = 2, MODE = 3, A0 = 4, A1 = 5, A2 = 6, OUT = 7, QHEAD = 8, WD = 9, NSHARED = 16 };
-enum { M_NONE = 0, M_JSV = 1, M_VAL = 2, M_THROW = 3 };
+enum { M_NONE = 0, M_JSV = 1, M_VAL = 2, M_THROW = 3, M_HARD = 4 };
 
+// is_gen: how the JS function runs (lib/index.ts kindOf): a generator (soft tasklet), a plain
+// function on the scheduler's stack (cannot block), or a plain function as a hard tasklet.
+enum { JS_PLAIN = 0, JS_GEN = 1, JS_HARD = 2 };
 struct JsTasklet {
     PyTaskletObject base;
     int32_t slot;
@@ -91,6 +95,9 @@ struct Binding {
     size_t host_size = 0;
     std::vector<PyChannelObject *> chans;  // id -> channel (a reference)
     std::vector<int32_t> free_chans;
+    const slp_hard_ops *hard = nullptr;   // the hard module's operations, once it is loaded
+    int hard_sending = 0;                 // a hard tasklet's send() is in progress
+    PyObject *hard_err[3] = {nullptr, nullptr, nullptr};   // hard_poll: the exception to unwind with
 };
 
 #if defined(__GNUC__) && !defined(_WIN32)
@@ -525,6 +532,10 @@ napi_value resume_next(napi_env env)
         I[MODE] = M_NONE;
         return nullptr;
     }
+    if (t->kind == SLP_KIND_HARD) {   // the trampoline calls hostStep(); its thread takes the value
+        I[MODE] = M_HARD;
+        return nullptr;
+    }
     if (t->exec == SLP_EXEC_INIT && t->kind == SLP_KIND_HOSTED) {
         PyObject *f, *a, *k;
         if (slp_hosted_begin(t, &f, &a, &k)) {
@@ -583,7 +594,7 @@ inline int may_unwind(int nr)
 {
     PyTaskletObject *cur = B->ts->current;
     if (cur == B->ts->main) return 1;
-    return nr && Py_IS_TYPE((PyObject *)cur, &JsTasklet_Type) && ((JsTasklet *)cur)->is_gen;
+    return nr && Py_IS_TYPE((PyObject *)cur, &JsTasklet_Type) && ((JsTasklet *)cur)->is_gen == JS_GEN;
 }
 
 inline napi_value error_str(napi_env env, PyObject *cls, const char *msg)
@@ -607,18 +618,53 @@ inline napi_value error_str(napi_env env, PyObject *cls, const char *msg)
 
 // ---- hooks ----------------------------------------------------------------------------------------
 
-void hook_release(PyTaskletObject *t) { (void)t; }
+void hook_release(PyTaskletObject *t)
+{
+    if (t->kind == SLP_KIND_HARD && B && B->hard) B->hard->release(t);
+}
+
+int hook_kind_of(PyTaskletObject *t)
+{
+    return Py_IS_TYPE((PyObject *)t, &JsTasklet_Type) && ((JsTasklet *)t)->is_gen == JS_HARD
+        ? SLP_KIND_HARD : SLP_KIND_HOSTED;
+}
+
+// A hard tasklet switches away, on its own thread. A value it sends to a JS tasklet that runs
+// first must be in that tasklet's record before it runs (a soft sender copies it after its
+// call returns, which happens before anyone else runs). When it comes back, the value of its
+// own blocking call (if any) is in its own record: last_partner says so to finish_obj().
+void hook_park(PyTaskletObject *t)
+{
+    slp_thread *ts = B->ts;
+    PyTaskletObject *p = ts->last_partner;
+    if (B->hard_sending && p && p != t && slp_on_host(ts, p) && p != ts->main) {
+        napi_env env = B->env;
+        napi_value from = record_at(env, slot_of(t)), to = record_at(env, slot_of(p)), v;
+        napi_get_named_property(env, from, "tv", &v);
+        napi_set_named_property(env, to, "tv", v);
+    }
+    B->hard_sending = 0;
+    B->hard->park(t);
+    ts->last_partner = t;
+}
 
 void hook_cannot_block(PyTaskletObject *t)
 {
-    if (Py_IS_TYPE((PyObject *)t, &JsTasklet_Type) && ((JsTasklet *)t)->is_gen)
+    if (Py_IS_TYPE((PyObject *)t, &JsTasklet_Type) && ((JsTasklet *)t)->is_gen == JS_GEN)
         PyErr_SetString(PyExc_RuntimeError,
                         "a generator tasklet cannot block in a call that is not _nr: write "
                         "`yield ch.receive_nr()` (also send_nr, schedule_nr, ...) instead");
+    else if (B->hard)
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this tasklet runs a plain function on the scheduler's stack and cannot "
+                        "block (it was created with { hard: false }): drop that option to make "
+                        "it a hard tasklet, or make it a generator function (function*) and "
+                        "block with `yield ch.receive_nr()`");
     else
         PyErr_SetString(PyExc_RuntimeError,
                         "this tasklet runs a plain function on the scheduler's stack and cannot "
-                        "block (hard tasklets are not available): make it a generator function "
+                        "block (hard tasklets are not available: stackless.hard_available is "
+                        "false, see `npm run build:hard`): make it a generator function "
                         "(function*) and block with `yield ch.receive_nr()`");
 }
 
@@ -647,8 +693,8 @@ void hook_step(PyTaskletObject *t)
         fprintf(stderr, "stackless: fatal: a JS tasklet must run after the environment ended\n");
         abort();
     }
-    napi_handle_scope scope;
-    napi_open_handle_scope(env, &scope);
+    // (no napi_open_handle_scope here: a hard tasklet may park inside an N-API call while this
+    // runs, and N-API checks that the scope count is unchanged when that call returns)
     napi_value v = resume_next(env);
     if (!v) v = undef(env);
     napi_value r = call_helper(env, "nested", 1, &v);
@@ -665,7 +711,6 @@ void hook_step(PyTaskletObject *t)
     }
     if (!back) back = slp_bomb_from_error();
     Py_SETREF(ts->main->tempval, back);
-    napi_close_handle_scope(env, scope);
 }
 
 // ---- types -----------------------------------------------------------------------------------------
@@ -805,7 +850,8 @@ PyObject *hosted_call_hook(PyObject *callable, PyObject *args, PyObject *kwargs)
 {
     char probe;
     slp_thread *ts = slp_thread_peek();
-    if (!ts || !B || B->ts != ts || on_host_stack(&probe)) return _PySlp_CallDirect(callable, args, kwargs);
+    if (!ts || !B || B->ts != ts || !ts->running_native || on_host_stack(&probe))
+        return _PySlp_CallDirect(callable, args, kwargs);   // (hard threads run no native stack)
     PyTaskletObject *self = native_self(ts, &probe, args);
     if (!self) {
         PyErr_SetString(PyExc_RuntimeError, "stackless: a JS function was called on a stack the scheduler does not know");
@@ -918,6 +964,7 @@ napi_value Init_(napi_env env, napi_callback_info info)
     ts->hooks.release = hook_release;
     ts->hooks.cannot_block = hook_cannot_block;
     ts->hooks.materialize = hook_materialize;
+    ts->hooks.kind_of = hook_kind_of;
     ts->hooks.system_exit = nullptr;
     B->tab.push_back(ts->main);
     Py_INCREF(ts->main);
@@ -974,7 +1021,11 @@ napi_value TFree(napi_env env, napi_callback_info info)
 napi_value TSetGen(napi_env env, napi_callback_info info)
 {
     PyTaskletObject *t = tasklet_at(B->I[A0]);
-    if (t && Py_IS_TYPE((PyObject *)t, &JsTasklet_Type)) ((JsTasklet *)t)->is_gen = B->I[A1];
+    if (t && Py_IS_TYPE((PyObject *)t, &JsTasklet_Type)) {
+        ((JsTasklet *)t)->is_gen = B->I[A1];
+        if (t->exec == SLP_EXEC_INIT && (t->kind == SLP_KIND_HOSTED || t->kind == SLP_KIND_HARD))
+            t->kind = (unsigned char)hook_kind_of(t);
+    }
     return nullptr;
 }
 
@@ -1175,10 +1226,13 @@ napi_value Send(napi_env env, napi_callback_info info)
     int32_t *I = B->I;
     CHANNEL_ARG(ch, I[A0]);
     slp_thread *ts = B->ts;
+    PyTaskletObject *me = ts->current;
     ts->last_partner = nullptr;
+    B->hard_sending = me->kind == SLP_KIND_HARD;
     int r = may_unwind(I[A1]) ? PyChannel_Send_nr(ch, JSVAL) : PyChannel_Send(ch, JSVAL);
+    B->hard_sending = 0;
     PyTaskletObject *p = ts->last_partner;
-    I[PART] = p && slp_on_host(ts, p) ? slot_of(p) : -1;
+    I[PART] = p && p != me && slp_on_host(ts, p) ? slot_of(p) : -1;
     return finish_int(env, r);
 }
 
@@ -1295,12 +1349,94 @@ napi_value Poll(napi_env env, napi_callback_info info)
     return resume_next(env);
 }
 
-// hostStep(): a native tasklet is current: run it until control is back on the host stack.
+// hostStep(): a native or hard tasklet is current: run it until control is back on the host
+// stack (for a hard tasklet: until its thread hands control back).
 napi_value HostStep(napi_env env, napi_callback_info info)
 {
-    slp_host_step(B->ts);
+    PyTaskletObject *t = B->ts->current;
+    if (t->kind == SLP_KIND_HARD) {
+        if (!B->hard) fatal_napi("a hard tasklet is current but the hard module is not loaded");
+        B->hard->step(t);
+    } else {
+        slp_host_step(B->ts);
+    }
     B->I[PART] = -1;
     return resume_next(env);
+}
+
+// ---- the hard module's link (hard_iface.h) --------------------------------------------------------
+
+void *hard_context() { return B; }
+
+void hard_enter(void *ctx)
+{
+    B = (Binding *)ctx;
+    slp_tls_thread = B ? B->ts : nullptr;
+}
+
+int hard_install(void *ctx, const slp_hard_ops *ops)
+{
+    Binding *b = (Binding *)ctx;
+    if (b->hard && b->hard != ops) return -1;
+    b->hard = ops;
+    b->ts->hooks.park = hook_park;
+    return 0;
+}
+
+void **hard_host_data(void *t) { return &((PyTaskletObject *)t)->host_data; }
+
+int64_t hard_deadline(void *ctx) { return slp_watchdog_deadline(((Binding *)ctx)->ts); }
+
+int hard_poll(void *ctx)
+{
+    Binding *b = (Binding *)ctx;
+    if (slp_watchdog_poll(b->ts) == 0) return 0;
+    for (PyObject *&o : b->hard_err) Py_CLEAR(o);
+    PyErr_Fetch(&b->hard_err[0], &b->hard_err[1], &b->hard_err[2]);
+    return -1;
+}
+
+const slp_hard_iface hard_iface = {
+    SLP_HARD_IFACE_MAGIC, SLP_HARD_IFACE_VERSION, (uint32_t)sizeof(slp_hard_iface),
+    hard_context, hard_enter, hard_install, hard_host_data, hard_deadline, hard_poll,
+};
+
+// hardIface() -> the address of hard_iface, as a BigInt, for the hard module's init().
+napi_value HardIface(napi_env env, napi_callback_info info)
+{
+    napi_value r;
+    napi_create_bigint_uint64(env, (uint64_t)(uintptr_t)&hard_iface, &r);
+    return r;
+}
+
+// hardBegin(): first call of a hard tasklet, on its own thread: marks it started and takes its
+// resume value (a kill or throw before the start raises here). I[ST] 0 or 2.
+napi_value HardBegin(napi_env env, napi_callback_info info)
+{
+    PyTaskletObject *t = B->ts->current;
+    PyObject *f, *a, *k;
+    if (t->kind != SLP_KIND_HARD) return error_str(env, PyExc_SystemError, "hardBegin() outside a hard tasklet");
+    if (slp_hosted_begin(t, &f, &a, &k)) {
+        Py_XDECREF(f);
+        Py_XDECREF(a);
+        Py_XDECREF(k);
+    }
+    PyObject *v = slp_resume_value(t);
+    if (!v) {
+        B->I[ST] = 2;
+        return take_error(env);
+    }
+    Py_DECREF(v);
+    B->I[ST] = 0;
+    return nullptr;
+}
+
+// hardError(): the exception a preempted hard tasklet was resumed with (hard_poll), as JS.
+napi_value HardError(napi_env env, napi_callback_info info)
+{
+    PyErr_Restore(B->hard_err[0], B->hard_err[1], B->hard_err[2]);
+    B->hard_err[0] = B->hard_err[1] = B->hard_err[2] = nullptr;
+    return take_error(env);
 }
 
 // end(name?, exc?): A0 slot, A1 0 returned / 1 threw. The tasklet is dead and detached.
@@ -1313,6 +1449,7 @@ napi_value End(napi_env env, napi_callback_info info)
         fprintf(stderr, "stackless: fatal: end() of a tasklet that is not the current JS tasklet\n");
         abort();
     }
+    int hard = t->kind == SLP_KIND_HARD;
     if (I[A1]) {
         GET_ARGS(2);
         set_js_error(env, argv[0], argv[1]);
@@ -1323,7 +1460,7 @@ napi_value End(napi_env env, napi_callback_info info)
     }
     drop_slot(slot);
     I[PART] = -1;
-    return resume_next(env);
+    return hard ? nullptr : resume_next(env);   // hard: the host thread does it after step()
 }
 
 napi_value Runcount(napi_env env, napi_callback_info info)
@@ -1445,6 +1582,9 @@ napi_value Uncollectables(napi_env env, napi_callback_info info)
     std::vector<PyTaskletObject *> all;
     for (PyTaskletObject *t = ts->cstate; t; t = t->cs_next)
         if (slp_tasklet_nesting(t)) all.push_back((PyTaskletObject *)Py_NewRef((PyObject *)t));
+    for (PyTaskletObject *t : B->tab)   // started hard tasklets own an OS thread
+        if (t && t->kind == SLP_KIND_HARD && slp_tasklet_nesting(t))
+            all.push_back((PyTaskletObject *)Py_NewRef((PyObject *)t));
     napi_value r;
     napi_create_array_with_length(env, all.size(), &r);
     for (size_t i = 0; i < all.size(); i++) {
@@ -1534,6 +1674,7 @@ napi_value ModuleInit(napi_env env, napi_value exports)
         {"tSetTempval", TSetTempval}, {"tLinks", TLinks}, {"chNew", ChNew}, {"chFree", ChFree},
         {"send", Send}, {"recv", Recv}, {"sendExc", SendExc}, {"chInfo", ChInfo},
         {"chSet", ChSet}, {"schedule", Schedule}, {"run", Run}, {"hostStep", HostStep},
+        {"hardIface", HardIface}, {"hardBegin", HardBegin}, {"hardError", HardError},
         {"end", End}, {"runcount", Runcount}, {"poll", Poll}, {"getCallback", GetCallback},
         {"setCallback", SetCallback}, {"switchTrap", SwitchTrap}, {"currentId", CurrentId}, {"current", Current},
         {"threadId", ThreadId}, {"threadInfo", ThreadInfo}, {"uncollectables", Uncollectables},

@@ -116,7 +116,7 @@ static void slp_host_loop(slp_thread *ts, PyTaskletObject *self)
         if (t == self) return;
         if (t->kind == SLP_KIND_NATIVE) {
             slp_host_step(ts);
-        } else if (t->kind == SLP_KIND_HOSTED && ts->hooks.step) {
+        } else if ((t->kind == SLP_KIND_HOSTED || t->kind == SLP_KIND_HARD) && ts->hooks.step) {
             ts->hooks.step(t);
             slp_after_switch(ts);
         } else {
@@ -174,6 +174,11 @@ PyObject *slp_transfer(slp_thread *ts, PyTaskletObject *prev, PyTaskletObject *n
     switch (prev->kind) {
     case SLP_KIND_HOSTED:
         return (PyObject *)Py_UnwindToken;
+    case SLP_KIND_HARD:
+        /* Blocks this OS thread until the host steps prev again. Native stacks are only ever
+         * left and freed on the host thread, so there is no after-switch work here. */
+        ts->hooks.park(prev);
+        break;
     case SLP_KIND_NATIVE:
         slp_leave_native(ts, &prev->sp, next);
         slp_after_switch(ts);

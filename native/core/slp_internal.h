@@ -19,6 +19,9 @@ enum slp_kind {
     SLP_KIND_NATIVE,     /* a C callable on its own mapped stack, switched by slp_ctx_switch */
     SLP_KIND_HOSTED,     /* a callable whose type has Py_TPFLAGS_SLP_HOSTED_CALL (JS): stepped
                             on the host stack through the host hooks */
+    SLP_KIND_HARD,       /* a hosted callable the host runs on an OS thread of its own (a JS
+                            plain-function tasklet): stepped by hooks.step, blocks in place
+                            through hooks.park */
 };
 
 enum slp_exec { SLP_EXEC_NONE = 0, SLP_EXEC_INIT, SLP_EXEC_STARTED };
@@ -89,6 +92,13 @@ typedef struct slp_host_hooks {
      * return the real object (new reference; steals v) or NULL with an exception. NULL
      * hook: no conversion. */
     PyObject *(*materialize)(PyObject *v, PyTaskletObject *owner);
+    /* The kind (SLP_KIND_HOSTED or SLP_KIND_HARD) of a tasklet whose callable is hosted. NULL
+     * hook: SLP_KIND_HOSTED. */
+    int (*kind_of)(PyTaskletObject *t);
+    /* Hard tasklet t (the caller, on its own OS thread) switched away: ts->current is already
+     * the next tasklet. Give control back to the host (the thread that stepped t) and return
+     * once t has been stepped again. */
+    void (*park)(PyTaskletObject *t);
 } slp_host_hooks;
 
 /* One active run() call: its caller, and the timeout settings to restore if it owns them. */
@@ -260,7 +270,8 @@ void slp_host_step(slp_thread *ts);
 /* Is t driven on the host stack (hosted, or the main tasklet under a host trampoline)? */
 static inline int slp_on_host(slp_thread *ts, PyTaskletObject *t)
 {
-    return t->kind == SLP_KIND_HOSTED || (t->kind == SLP_KIND_MAIN && ts->main_hosted);
+    return t->kind == SLP_KIND_HOSTED || t->kind == SLP_KIND_HARD ||
+           (t->kind == SLP_KIND_MAIN && ts->main_hosted);
 }
 /* Remove t from its channel queue (adjusts balance); returns the reference the queue held. */
 void slp_channel_remove(PyChannelObject *ch, PyTaskletObject *t);
@@ -312,6 +323,9 @@ void slp_watchdog_rearm(slp_thread *ts);
  * (slp_resume_value), which pops the watchdog and returns run()'s result. */
 PyObject *slp_watchdog_run_nr(slp_thread *ts, long timeout, int flags);
 PyObject *slp_watchdog_run_end(slp_thread *ts, PyTaskletObject *caller, PyObject *resume);
+/* When the watchdog falls due for the current tasklet (slp_now_us() clock), or -1 if no timed
+ * run() watches it. For hosts that preempt from a timer (hard tasklets). */
+int64_t slp_watchdog_deadline(slp_thread *ts);
 
 /* ---- outside.c ---- */
 /* Make the thread "inside" if it is not (creating a temporary main tasklet). Returns 1 if it

@@ -107,7 +107,7 @@ int slp_tasklet_alive(PyTaskletObject *t)
 
 int slp_tasklet_nesting(PyTaskletObject *t)
 {
-    return t->kind == SLP_KIND_NATIVE && t->exec == SLP_EXEC_STARTED ? 1 : 0;
+    return (t->kind == SLP_KIND_NATIVE || t->kind == SLP_KIND_HARD) && t->exec == SLP_EXEC_STARTED ? 1 : 0;
 }
 
 void slp_tasklet_clear_exec(PyTaskletObject *t)
@@ -122,7 +122,8 @@ void slp_tasklet_clear_exec(PyTaskletObject *t)
     }
     t->sp = NULL;
     if (started_native && t->ts) slp_cstate_unlink(t->ts, t);
-    if (t->kind == SLP_KIND_HOSTED && t->ts && t->ts->hooks.release) t->ts->hooks.release(t);
+    if ((t->kind == SLP_KIND_HOSTED || t->kind == SLP_KIND_HARD) && t->ts && t->ts->hooks.release)
+        t->ts->hooks.release(t);
     t->kind = SLP_KIND_NONE;
     t->exec = SLP_EXEC_NONE;
     if (started_native) Py_DECREF(t);   /* the self reference taken when it started */
@@ -148,7 +149,11 @@ int slp_tasklet_prepare(PyTaskletObject *t, PyObject *func, PyObject *args, PyOb
     t->func = func;
     t->args = args;
     t->kwargs = kwargs;
-    t->kind = hosted ? SLP_KIND_HOSTED : SLP_KIND_NATIVE;
+    t->kind = SLP_KIND_NATIVE;
+    if (hosted) {
+        slp_thread *ts = slp_owner(t) ? t->ts : slp_thread_get();
+        t->kind = ts->hooks.kind_of ? (unsigned char)ts->hooks.kind_of(t) : SLP_KIND_HOSTED;
+    }
     t->exec = SLP_EXEC_INIT;
     Py_SETREF(t->tempval, Py_NewRef(Py_None));
     return 0;

@@ -109,6 +109,13 @@ PyObject *PyStackless_RunWatchdogEx(long timeout, int flags)
 
 PyObject *PyStackless_RunWatchdog(long timeout) { return PyStackless_RunWatchdogEx(timeout, 0); }
 
+int64_t slp_watchdog_deadline(slp_thread *ts)
+{
+    PyTaskletObject *cur = ts->current;
+    if (!ts->wd.owner || !cur || cur == ts->wd.owner || cur->atomic) return -1;
+    return ts->wd.slice_start + ts->wd.timeout_us;
+}
+
 void slp_watchdog_rearm(slp_thread *ts)
 {
     if (ts->wd.owner) ts->wd.slice_start = slp_now_us() - ts->wd.timeout_us;

@@ -250,13 +250,14 @@ describe('exceptions', () => {
     expect(() => ch.send_exception()).toThrow('send_exception() takes at least 1 argument');
   });
 
-  it('a plain-function tasklet that tries to block gets RuntimeError', () => {
+  it('a plain-function tasklet on the scheduler\'s stack ({ hard: false }) that tries to block gets RuntimeError', () => {
     const ch = new S.channel();
-    new S.tasklet(() => { ch.receive(); }).setup();
+    new S.tasklet(() => { ch.receive(); }, null, null, { hard: false }).setup();
     let err;
     try { S.run(); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(S.RuntimeError);
     expect(err.message).toMatch(/cannot block/);
+    expect(err.message).toMatch(S.hard_available ? /hard: false/ : /hard tasklets are not available/);
     expect(ch.balance).toBe(0);
   });
 

@@ -96,7 +96,6 @@ struct Binding {
     std::vector<PyChannelObject *> chans;  // id -> channel (a reference)
     std::vector<int32_t> free_chans;
     const slp_hard_ops *hard = nullptr;   // the hard module's operations, once it is loaded
-    int hard_sending = 0;                 // a hard tasklet's send() is in progress
     PyObject *hard_err[3] = {nullptr, nullptr, nullptr};   // hard_poll: the exception to unwind with
 };
 
@@ -629,23 +628,24 @@ int hook_kind_of(PyTaskletObject *t)
         ? SLP_KIND_HARD : SLP_KIND_HOSTED;
 }
 
-// A hard tasklet switches away, on its own thread. A value it sends to a JS tasklet that runs
-// first must be in that tasklet's record before it runs (a soft sender copies it after its
-// call returns, which happens before anyone else runs). When it comes back, the value of its
-// own blocking call (if any) is in its own record: last_partner says so to finish_obj().
+// A JS value handed over in the core (JSVAL) moves from one record to the other now, before
+// either tasklet runs on (the core's pass_value hook says when that is needed).
+void hook_pass_value(PyObject *v, PyTaskletObject *from, PyTaskletObject *to)
+{
+    if (v != JSVAL) return;
+    napi_env env = B->env;
+    napi_value src = record_at(env, slot_of(from)), dst = record_at(env, slot_of(to)), tv;
+    napi_get_named_property(env, src, "tv", &tv);
+    napi_set_named_property(env, dst, "tv", tv);
+}
+
+// A hard tasklet switches away, on its own thread. When it comes back, the value of its own
+// blocking call (if any) is in its own record (pass_value, or the sender copied it there):
+// last_partner says so to finish_obj().
 void hook_park(PyTaskletObject *t)
 {
-    slp_thread *ts = B->ts;
-    PyTaskletObject *p = ts->last_partner;
-    if (B->hard_sending && p && p != t && slp_on_host(ts, p) && p != ts->main) {
-        napi_env env = B->env;
-        napi_value from = record_at(env, slot_of(t)), to = record_at(env, slot_of(p)), v;
-        napi_get_named_property(env, from, "tv", &v);
-        napi_set_named_property(env, to, "tv", v);
-    }
-    B->hard_sending = 0;
     B->hard->park(t);
-    ts->last_partner = t;
+    B->ts->last_partner = t;
 }
 
 void hook_cannot_block(PyTaskletObject *t)
@@ -965,6 +965,7 @@ napi_value Init_(napi_env env, napi_callback_info info)
     ts->hooks.cannot_block = hook_cannot_block;
     ts->hooks.materialize = hook_materialize;
     ts->hooks.kind_of = hook_kind_of;
+    ts->hooks.pass_value = hook_pass_value;
     ts->hooks.system_exit = nullptr;
     B->tab.push_back(ts->main);
     Py_INCREF(ts->main);
@@ -1228,9 +1229,7 @@ napi_value Send(napi_env env, napi_callback_info info)
     slp_thread *ts = B->ts;
     PyTaskletObject *me = ts->current;
     ts->last_partner = nullptr;
-    B->hard_sending = me->kind == SLP_KIND_HARD;
     int r = may_unwind(I[A1]) ? PyChannel_Send_nr(ch, JSVAL) : PyChannel_Send(ch, JSVAL);
-    B->hard_sending = 0;
     PyTaskletObject *p = ts->last_partner;
     I[PART] = p && p != me && slp_on_host(ts, p) ? slot_of(p) : -1;
     return finish_int(env, r);

@@ -93,12 +93,13 @@ static PyObject *slp_channel_transfer(slp_thread *ts, PyChannelObject *ch, int d
 {
     PyTaskletObject *cur = ts->current, *partner = ch->head;
     int prefer_partner = !ch->schedule_all && ch->preference == -dir;
+    int switching = ch->schedule_all || prefer_partner;
     PyObject *result;
 
     if (slp_owner(partner) != ts)
         SLP_RETURN_ERR(PyExc_RuntimeError,
                        "channel operations between threads are not supported yet", NULL);
-    if (ch->schedule_all || prefer_partner) {
+    if (switching) {
         if (slp_check_can_switch(ts, may_unwind)) return NULL;
         if (ts->switch_trap) SLP_RETURN_ERR(PyExc_RuntimeError, "switch_trap", NULL);
     }
@@ -113,6 +114,8 @@ static PyObject *slp_channel_transfer(slp_thread *ts, PyChannelObject *ch, int d
         }
         Py_SETREF(partner->tempval, v);
         result = Py_NewRef(Py_None);
+        if (switching && cur->kind == SLP_KIND_HARD && ts->hooks.pass_value && slp_on_host(ts, partner))
+            ts->hooks.pass_value(v, cur, partner);
     } else {
         result = Py_NewRef(partner->tempval);
         if (ts->hooks.materialize && slp_on_host(ts, partner) && !slp_on_host(ts, cur) &&
@@ -121,6 +124,8 @@ static PyObject *slp_channel_transfer(slp_thread *ts, PyChannelObject *ch, int d
             return NULL;
         }
         Py_SETREF(partner->tempval, Py_NewRef(Py_None));
+        if (switching && ts->hooks.pass_value && slp_on_host(ts, cur) && slp_on_host(ts, partner))
+            ts->hooks.pass_value(result, partner, cur);
     }
     if (ch->schedule_all) {
         slp_runq_append(ts, partner);

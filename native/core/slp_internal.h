@@ -99,6 +99,12 @@ typedef struct slp_host_hooks {
      * the next tasklet. Give control back to the host (the thread that stepped t) and return
      * once t has been stepped again. */
     void (*park)(PyTaskletObject *t);
+    /* Value v (in the host's representation) passed from tasklet `from` to tasklet `to`, both on
+     * the host, and the one that switches away next could otherwise reach it only through the
+     * other's state, which may change first: the host moves it into `to`'s own keeping. Called
+     * for a receive that switches to the sender at once (preference 1, schedule_all), and for
+     * a send by a hard tasklet that switches to the receiver. NULL hook: nothing to do. */
+    void (*pass_value)(PyObject *v, PyTaskletObject *from, PyTaskletObject *to);
 } slp_host_hooks;
 
 /* One active run() call: its caller, and the timeout settings to restore if it owns them. */

@@ -21,6 +21,24 @@ afterEach(() => {
 });
 
 describe('generator tasklets and channels', () => {
+  it('a receive from a waiting sender gets the value with every preference and schedule_all', () => {
+    // preference 1 and schedule_all switch to the sender before the receiver reads the value
+    for (const [pref, all] of [[-1, false], [0, false], [1, false], [0, true]]) {
+      const ch = new S.channel();
+      ch.preference = pref;
+      ch.schedule_all = all;
+      const got = [];
+      new S.tasklet(function* snd() { yield ch.send_nr({ v: 1 }); yield ch.send_nr('two'); got.push('sent'); }).setup();
+      new S.tasklet(function* rcv() { got.push((yield ch.receive_nr()).v); got.push(yield ch.receive_nr()); }).setup();
+      S.run();
+      expect(got.filter((x) => x !== 'sent')).toEqual([1, 'two']);
+      // main as the receiver
+      new S.tasklet(function* snd() { yield ch.send_nr('to main'); }).setup();
+      S.run();
+      expect(ch.receive()).toBe('to main');
+    }
+  });
+
   it('ping-pong delivers values in order', () => {
     const ch = new S.channel();
     const log = [];

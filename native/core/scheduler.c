@@ -160,9 +160,33 @@ static PyTaskletObject *slp_soft_divert(slp_thread *ts, PyTaskletObject *prev, P
     return w;
 }
 
+/* totaltimeout (API.md 5.2): once the whole run() is over its budget, every switch goes to the
+ * watchdog. Tasklets that only ever switch (generator tasklets yielding switching calls, whose
+ * yields are not polled) would otherwise keep it from returning. In hard mode the tasklet that
+ * was about to run is the victim: it leaves the run queue unresumed (its resume value stays),
+ * and run() returns it, paused; in soft mode every tasklet stays scheduled. */
+static PyTaskletObject *slp_total_divert(slp_thread *ts, PyTaskletObject *next)
+{
+    PyTaskletObject *w = ts->wd.owner;
+    if (!(ts->wd.flags & PY_WATCHDOG_TOTALTIMEOUT) || next == w || next == ts->main || next->atomic ||
+        w->blocked || ts->in_callback || ts->host_nested || ts->switch_trap ||
+        slp_now_us() - ts->wd.slice_start < ts->wd.timeout_us)
+        return next;
+    if (!(ts->wd.flags & PY_WATCHDOG_SOFT)) {
+        Py_SETREF(w->tempval, Py_NewRef((PyObject *)next));
+        slp_runq_unlink(ts, next);
+        Py_DECREF(next);   /* the run queue's reference: w->tempval holds one */
+    } else {
+        Py_SETREF(w->tempval, Py_NewRef(Py_None));
+    }
+    if (!w->in_runq) slp_runq_append(ts, w);
+    return w;
+}
+
 PyObject *slp_transfer(slp_thread *ts, PyTaskletObject *prev, PyTaskletObject *next)
 {
     next = slp_soft_divert(ts, prev, next);
+    if (ts->wd.owner) next = slp_total_divert(ts, next);
     ts->handover = 0;
     if (prev == next) {
         ts->current = next;

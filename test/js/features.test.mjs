@@ -345,6 +345,33 @@ describe('watchdog: run(timeout) with generator tasklets', () => {
     b.kill();
   });
 
+  it('totaltimeout returns even when the tasklets only ever yield switching calls', () => {
+    // a channel ping-pong that never yields anything else: no yield is polled, so the budget
+    // is enforced at the switches; the victim is the tasklet about to run, unresumed
+    const ch = new S.channel();
+    const got = [];
+    const a = new S.tasklet(function* ping() { for (let i = 0; ; i++) { spin(5); yield ch.send_nr(i); } }).setup();
+    const b = new S.tasklet(function* pong() { for (;;) { got.push(yield ch.receive_nr()); } }).setup();
+    const t0 = nowUs();
+    const r = S.run(3000, { totaltimeout: true });
+    expect(nowUs() - t0).toBeGreaterThanOrEqual(2900);
+    expect([a, b]).toContain(r);
+    expect(r.paused).toBe(true);
+    const n = got.length;
+    expect(n).toBeGreaterThan(10);
+    // nothing lost: resumed, it goes on with the value it was about to get
+    r.insert();
+    expect(S.run(3000, { totaltimeout: true })).not.toBe(undefined);
+    expect(got.slice(0, n + 5)).toEqual([...Array(n + 5).keys()].slice(0, Math.min(got.length, n + 5)));
+    // soft mode: run() returns undefined and both stay where they were
+    for (const t of [a, b]) if (t.paused) t.insert();
+    expect(S.run(2000, { totaltimeout: true, soft: true })).toBe(undefined);
+    expect(a.alive && b.alive).toBe(true);
+    expect(a.paused || b.paused).toBe(false);
+    a.kill();
+    b.kill();
+  });
+
   it('soft mode: run() returns undefined at the next switch, every tasklet stays scheduled', () => {
     const log = [];
     const t = new S.tasklet(function* () {

@@ -157,6 +157,14 @@ inline bool on_host_stack(const void *p)
     return B && (const char *)p >= B->host_lo && (const char *)p < B->host_lo + B->host_size;
 }
 
+// May JS run here: on the thread's own stack, or on a hard tasklet's thread (no native tasklet's
+// stack is in use then)? Never on a native tasklet's mapped stack.
+inline bool js_allowed_here()
+{
+    char probe;
+    return B && B->env && (on_host_stack(&probe) || !B->ts->running_native);
+}
+
 // helpers.<name>(args...) from lib/index.ts; undefined if it threw (the exception is cleared).
 napi_value call_helper(napi_env env, const char *name, size_t argc, const napi_value *argv)
 {
@@ -731,9 +739,8 @@ void jsvalue_dealloc(PyObject *o)
 // str() of a JS value: String(v) (only on the thread's stack; a placeholder elsewhere).
 PyObject *jsvalue_str(PyObject *o)
 {
-    char probe;
     napi_env env = B ? B->env : nullptr;
-    if (!env || !on_host_stack(&probe)) return PyUnicode_FromString("<JS value>");
+    if (!js_allowed_here()) return PyUnicode_FromString("<JS value>");
     napi_handle_scope scope;
     napi_open_handle_scope(env, &scope);
     napi_value v, str;
@@ -762,9 +769,8 @@ void jscallable_dealloc(PyObject *o)
 PyObject *jscallable_call(PyObject *self, PyObject *args, PyObject *kw)
 {
     JsCallable *c = (JsCallable *)self;
-    char probe;
     napi_env env = B ? B->env : nullptr;
-    if (!env || !on_host_stack(&probe)) {
+    if (!js_allowed_here()) {
         PyErr_SetString(PyExc_RuntimeError, "a JS function cannot be called from here");
         return nullptr;
     }

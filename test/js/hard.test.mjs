@@ -144,6 +144,34 @@ describe('blocking anywhere in a plain function', () => {
   });
 });
 
+describe('callbacks', () => {
+  it('schedule and channel callbacks run for hard tasklets, also at a preemption', () => {
+    const sched = [], chans = [];
+    const ch = new S.channel();
+    let stop = false;
+    S.set_schedule_callback((prev, next) => { sched.push([prev === S.getmain(), next === S.getmain()]); });
+    S.set_channel_callback((chan, t, sending, willblock) => { chans.push([chan === ch, t === h, sending, willblock]); });
+    let h;
+    try {
+      h = new S.tasklet(() => { ch.send('x'); while (!stop) { /* spin until preempted */ } }).setup();
+      expect(ch.receive()).toBe('x');
+      const v = S.run(2000);   // the spinning tasklet is preempted: the callback runs in the interrupt
+      expect(v).toBe(h);
+      stop = true;
+      h.insert();
+      S.run();
+    } finally {
+      S.set_schedule_callback(undefined);
+      S.set_channel_callback(undefined);
+    }
+    // main blocks receiving, then the hard tasklet sends to it (its callback ran on its thread)
+    expect(chans).toEqual([[true, false, 0, 1], [true, true, 1, 0]]);
+    expect(sched.length).toBeGreaterThanOrEqual(4);
+    expect(sched).toContainEqual([false, true]);        // hard -> main, at the preemption among others
+    expect(h.alive).toBe(false);
+  });
+});
+
 describe('exceptions, kill, throw, raise_exception', () => {
   it('an uncaught exception ends the tasklet and reaches main from run()', () => {
     new S.tasklet(() => { throw new S.ValueError('from hard'); }).setup();

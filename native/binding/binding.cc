@@ -1455,6 +1455,7 @@ napi_value End(napi_env env, napi_callback_info info)
         abort();
     }
     int hard = t->kind == SLP_KIND_HARD;
+    if (hard) t->host_data = nullptr;   // the hard module's word: its thread is done with t
     if (I[A1]) {
         GET_ARGS(2);
         set_js_error(env, argv[0], argv[1]);

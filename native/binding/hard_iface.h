@@ -42,7 +42,8 @@ typedef struct slp_hard_iface {
     void (*enter)(void *ctx);
     /* Install the module's operations for ctx; returns 0, or -1 if ctx already has others. */
     int (*install)(void *ctx, const slp_hard_ops *ops);
-    /* The word the module may keep per tasklet. */
+    /* The word the module may keep per tasklet; the binding clears it when the tasklet ends
+     * (after which the module must not touch the tasklet: it may be gone). */
     void **(*host_data)(void *t);
     /* The watchdog falls due for the current tasklet at this time (CLOCK_MONOTONIC, µs), or -1
      * when no timed run() watches it. */

@@ -367,10 +367,7 @@ void op_step(void *t)
     hand_over(iso, w->baton, h->baton);
     if (due >= 0) wd_disarm(h);
     h->running = nullptr;
-    if (w->finished) {
-        *slot = nullptr;
-        release_worker(h, w);
-    }
+    if (w->finished) release_worker(h, w);   // (t may be gone: the binding cleared its word)
 }
 
 void op_park(void *t)

@@ -299,7 +299,8 @@ describe('threads', () => {
       const grown = process.memoryUsage().rss - rss0;
       expect(stats().created - stats().threads - exited0).toBeGreaterThanOrEqual(1500);
       // without the discard V8 keeps 11-25 KiB per exited thread: 16-37 MB here
-      expect(grown).toBeLessThan(12 * 1024 * 1024);
+      if (process.env.STACKLESS_ASAN) console.log('RSS bound not checked: ASan keeps freed memory in quarantine');
+      else expect(grown).toBeLessThan(12 * 1024 * 1024);
     } finally {
       S.hard_configure({ maxIdle: old });
     }
@@ -389,9 +390,9 @@ describe('preemption by the watchdog', () => {
     let c = 0;
     const t = new S.tasklet(() => { for (;;) c++; }).setup();
     expect(S.run(2000)).toBe(t);
+    expect(t.paused).toBe(true);
     t.kill();
     expect(t.alive).toBe(false);
-    expect(c).toBeGreaterThan(0);
   });
 
   it('atomic postpones preemption; stale interrupts change nothing', () => {
@@ -407,11 +408,10 @@ describe('preemption by the watchdog', () => {
     expect(t.alive).toBe(false);
     let spun = 0;
     const a = new S.tasklet(() => {
-      S.getcurrent().set_atomic(1);
       const end = Date.now() + 30;
       while (Date.now() < end) spun++;
-      S.getcurrent().set_atomic(0);
     }).setup();
+    a.set_atomic(1);   // from its very start
     const r = S.run(1000);
     // it was atomic for 30 ms: not preempted before its end (or right after atomic was cleared,
     // at its next call into the scheduler: there is none, so it ends)

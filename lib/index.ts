@@ -34,7 +34,9 @@ function loadAddon(): any {
   throw new Error(`stackless: the native addon is not built (tried ${tried.join(', ')}); run npm run build:addon`);
 }
 
-const B = loadAddon();
+// (copied into a plain object: the addon's exports object is in dictionary mode, and every
+// B.f() on it would be a LoadIC call in optimized code instead of a constant)
+const B = { ...loadAddon() };
 
 // shared Int32Array indices and delivery modes (binding.cc)
 const ST = 0, CUR = 1, PART = 2, MODE = 3, A0 = 4, A1 = 5, A2 = 6, OUT = 7, QHEAD = 8, WD = 9;

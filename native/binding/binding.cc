@@ -97,7 +97,9 @@ struct Binding {
     std::vector<int32_t> free_chans;
     const slp_hard_ops *hard = nullptr;   // the hard module's operations, once it is loaded
     PyObject *hard_err[3] = {nullptr, nullptr, nullptr};   // hard_poll: the exception to unwind with
+    std::vector<JsTasklet *> spare;        // freed tasklet memory, reused by js_tasklet_alloc
 };
+enum { MAX_SPARE = 1024 };
 
 #if defined(__GNUC__) && !defined(_WIN32)
 __thread __attribute__((tls_model("initial-exec"))) Binding *B = nullptr;   // as SLP_TLS: no __tls_get_addr
@@ -883,11 +885,13 @@ void init_type(PyTypeObject *t, const char *name, size_t size, PyTypeObject *bas
 }
 
 bool types_ready = false;
+void js_tasklet_free(void *p);
 
 int init_types()
 {
     if (types_ready) return 0;
     init_type(&JsTasklet_Type, "stackless.tasklet", sizeof(JsTasklet), &PyTasklet_Type, Py_TPFLAGS_BASETYPE);
+    JsTasklet_Type.tp_free = js_tasklet_free;
     init_type(&JsFunc_Type, "stackless.jsfunction", sizeof(PyObject), &PyBaseObject_Type,
               Py_TPFLAGS_SLP_HOSTED_CALL);
     JsFunc_Type.tp_call = jsfunc_call;
@@ -995,22 +999,42 @@ void drop_slot(int32_t s)
     Py_DECREF(t);
 }
 
+// Tasklet memory is recycled: spawning and ending many short tasklets is common, and malloc
+// plus free cost more than the rest of a spawn in the core.
+void js_tasklet_free(void *p)
+{
+    if (B && B->spare.size() < MAX_SPARE) B->spare.push_back((JsTasklet *)p);
+    else PyObject_Free(p);
+}
+
+PyTaskletObject *js_tasklet_alloc()
+{
+    if (B->spare.empty()) return slp_tasklet_alloc(&JsTasklet_Type, B->ts);
+    JsTasklet *j = B->spare.back();
+    B->spare.pop_back();
+    memset((void *)j, 0, sizeof *j);
+    PyObject_Init((PyObject *)j, &JsTasklet_Type);
+    return slp_tasklet_init(&j->base, B->ts);
+}
+
 // tNew(): A0 = is_gen, A1 = setup now (1) or only bound (0). I[OUT] = slot. I[ST] as usual.
+// What PyTasklet_New(JsTasklet_Type, JSFUNC) and PyTasklet_Setup(t, ()) do, without the
+// checks that cannot fail for a new tasklet of this thread.
 napi_value TNew(napi_env env, napi_callback_info info)
 {
     int32_t *I = B->I;
-    PyTaskletObject *t = PyTasklet_New(&JsTasklet_Type, JSFUNC);
+    PyTaskletObject *t = js_tasklet_alloc();
     if (!t) {
         I[ST] = 2;
         return take_error(env);
     }
     ((JsTasklet *)t)->is_gen = I[A0];
-    int32_t s = new_slot(t);
-    I[OUT] = s;
-    if (I[A1] && PyTasklet_Setup(t, EMPTY, nullptr)) {
-        drop_slot(s);
-        I[ST] = 2;
-        return take_error(env);
+    I[OUT] = new_slot(t);
+    if (I[A1]) {
+        slp_tasklet_prepare(t, JSFUNC, EMPTY, nullptr);   // hosted: cannot fail
+        slp_runq_append(B->ts, t);
+    } else {
+        Py_SETREF(t->tempval, Py_NewRef(JSFUNC));   // bound, as by PyTasklet_BindEx
     }
     I[ST] = 0;
     return nullptr;

@@ -183,16 +183,15 @@ static inline PyObject *slp_fast_switch(slp_thread *ts, PyTaskletObject *cur, Py
 }
 
 /* The commonest channel operations of a native tasklet, with exactly the general path's
- * semantics for the cases they accept: a send to a waiting receiver with preference -1 (the
+ * semantics for the cases they accept (never schedule_all): a send to a waiting receiver with preference -1 (the
  * receiver runs now), a receive from a waiting sender with preference -1 or 0 (the receiver
  * continues), and blocking while another tasklet is runnable. Returns NULL with *handled == 0
  * for every other case. */
-static inline PyObject *slp_channel_fast(slp_thread *ts, PyChannelObject *ch, int dir,
-                                         PyObject *value, int *handled)
+static inline PyObject *slp_channel_fast_native(slp_thread *ts, PyChannelObject *ch, int dir,
+                                                PyObject *value, int *handled)
 {
     PyTaskletObject *cur = ts->current, *partner, *next;
     PyObject *r;
-    if (cur->kind != SLP_KIND_NATIVE || ch->schedule_all) return NULL;
     partner = ch->head;
     if (partner && partner->blocked == -dir) {   /* a partner waits: transfer */
         if (partner->ts != ts) return NULL;
@@ -224,6 +223,52 @@ static inline PyObject *slp_channel_fast(slp_thread *ts, PyChannelObject *ch, in
     slp_runq_unlink(ts, cur);           /* ts->current becomes next */
     slp_channel_append(ch, cur, dir);   /* takes over the run queue's reference */
     return slp_fast_switch(ts, cur, next);
+}
+
+/* The same cases for a hosted caller (a JS generator tasklet) in an _nr call: it unwinds to
+ * its host (Py_UnwindToken) instead of switching stacks. A send takes this path only to a
+ * partner on the host stack (its value needs no conversion, see hooks.materialize). */
+static inline PyObject *slp_channel_fast_hosted(slp_thread *ts, PyChannelObject *ch, int dir,
+                                                PyObject *value, int may_unwind, int *handled)
+{
+    PyTaskletObject *cur = ts->current, *partner = ch->head, *next;
+    PyObject *r;
+    if (!may_unwind) return NULL;   /* the general path raises "cannot block" if it must */
+    if (partner && partner->blocked == -dir) {   /* a partner waits: transfer */
+        if (partner->ts != ts) return NULL;
+        if (dir > 0) {
+            if (ch->preference != -1 || !slp_on_host(ts, partner)) return NULL;
+            *handled = 1;
+            slp_channel_remove(ch, partner);
+            ts->last_partner = partner;
+            Py_SETREF(partner->tempval, Py_NewRef(value));
+            slp_runq_insert_after(ts, cur, partner);
+            Py_DECREF(partner);   /* the channel's reference; the run queue has its own */
+            Py_SETREF(cur->tempval, Py_NewRef(Py_None));   /* the send's result when resumed */
+            ts->may_unwind = 1;
+            ts->current = partner;
+            return (PyObject *)Py_UnwindToken;
+        }
+        if (ch->preference == 1) return NULL;
+        *handled = 1;
+        slp_channel_remove(ch, partner);
+        ts->last_partner = partner;
+        r = partner->tempval;
+        partner->tempval = Py_NewRef(Py_None);
+        slp_runq_append(ts, partner);
+        Py_DECREF(partner);
+        if (PyBomb_Check(r)) return slp_bomb_explode(r);
+        return r;
+    }
+    /* block, with a successor in the run queue */
+    next = cur->next;
+    if (next == cur || cur->block_trap || ch->closing) return NULL;
+    *handled = 1;
+    Py_SETREF(cur->tempval, Py_NewRef(dir > 0 ? value : Py_None));
+    slp_runq_unlink(ts, cur);           /* ts->current becomes next */
+    slp_channel_append(ch, cur, dir);   /* takes over the run queue's reference */
+    ts->may_unwind = 1;
+    return (PyObject *)Py_UnwindToken;
 }
 
 /* The general path of slp_channel_action. */
@@ -260,8 +305,12 @@ static inline PyObject *slp_channel_action(PyChannelObject *ch, int dir, PyObjec
     slp_thread *ts = slp_thread_get();
     CHECK_CHANNEL(ch, NULL);
     if (ts->fast) {
-        int handled = 0;
-        PyObject *r = slp_channel_fast(ts, ch, dir, value, &handled);
+        int handled = 0, kind = ts->current->kind;
+        PyObject *r = NULL;
+        if (!ch->schedule_all) {
+            if (kind == SLP_KIND_NATIVE) r = slp_channel_fast_native(ts, ch, dir, value, &handled);
+            else if (kind == SLP_KIND_HOSTED) r = slp_channel_fast_hosted(ts, ch, dir, value, may_unwind, &handled);
+        }
         if (handled) return r;
     }
     return slp_channel_general(ts, ch, dir, value, may_unwind);

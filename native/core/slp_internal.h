@@ -202,6 +202,9 @@ static inline void slp_update_fast(slp_thread *ts)
 void slp_cstate_link(slp_thread *ts, PyTaskletObject *t);
 void slp_cstate_unlink(slp_thread *ts, PyTaskletObject *t);
 PyTaskletObject *slp_tasklet_alloc(PyTypeObject *type, slp_thread *ts);
+/* The fields of a new tasklet whose memory is zeroed and whose object header is initialised
+ * (slp_tasklet_alloc's second half, for hosts that recycle tasklet memory). Returns t. */
+PyTaskletObject *slp_tasklet_init(PyTaskletObject *t, slp_thread *ts);
 PyTaskletObject *slp_create_main(slp_thread *ts);
 int slp_tasklet_alive(PyTaskletObject *t);
 int slp_tasklet_nesting(PyTaskletObject *t);

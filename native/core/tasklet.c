@@ -64,7 +64,11 @@ PyTypeObject PyTasklet_Type = {
 PyTaskletObject *slp_tasklet_alloc(PyTypeObject *type, slp_thread *ts)
 {
     PyTaskletObject *t = (PyTaskletObject *)PyType_GenericAlloc(type, 0);
-    if (!t) return NULL;
+    return t ? slp_tasklet_init(t, ts) : NULL;
+}
+
+PyTaskletObject *slp_tasklet_init(PyTaskletObject *t, slp_thread *ts)
+{
     t->ts = ts;
     t->tempval = Py_NewRef(Py_None);
     t->id = __atomic_fetch_add(&slp_next_id, 1, __ATOMIC_RELAXED);

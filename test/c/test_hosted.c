@@ -271,6 +271,96 @@ static void test_round_robin_mixed_kinds(void)
     Py_XDECREF(r);
 }
 
+/* ---- channel operations between two hosted tasklets -------------------------------- */
+/* The same rendezvous as test_fast_paths.c, between hosted tasklets (the core's hosted fast
+ * path when fast paths are on, the general path in a SLP_NO_FAST_PATHS build): a receiver
+ * taking three values, a sender sending 1, a ValueError bomb, 3. */
+static PyObject *hosted_receiver3(hstate *st, PyObject *resume)
+{
+    char buf[16];
+    if (st->pc > 0) {   /* resume: the result of the previous receive */
+        if (!resume) {
+            logf_(PyErr_ExceptionMatches(PyExc_ValueError) ? "R:ValueError " : "R:error ");
+            PyErr_Clear();
+        } else {
+            snprintf(buf, sizeof buf, "R%ld ", PyLong_AsLong(resume));
+            logf_(buf);
+        }
+    }
+    if (st->pc++ == 3) DONE(st, Py_NewRef(Py_None));
+    return PyChannel_Receive_nr(ch);
+}
+
+static PyObject *hosted_sender3(hstate *st, PyObject *resume)
+{
+    char buf[16];
+    PyObject *v;
+    int r;
+    if (!resume) DONE(st, NULL);
+    if (st->pc == 3) {
+        logf_("S:done ");
+        DONE(st, Py_NewRef(Py_None));
+    }
+    st->pc++;
+    snprintf(buf, sizeof buf, "S%d ", st->pc);
+    logf_(buf);
+    v = PyLong_FromLong(st->pc);
+    if (st->pc == 2) {
+        PyObject *b = slp_make_bomb(PyExc_ValueError, v, NULL);
+        r = PyChannel_Send_nr(ch, b);
+        Py_DECREF(b);
+    } else {
+        r = PyChannel_Send_nr(ch, v);
+    }
+    Py_DECREF(v);
+    return nr_int(r);
+}
+
+static void run_hosted_pair(int receiver_first, int preference)
+{
+    PyObject *rf = hosted_fn(hosted_receiver3), *sf = hosted_fn(hosted_sender3), *empty = PyTuple_New(0), *r;
+    PyTaskletObject *rt = PyTasklet_New(NULL, rf), *st = PyTasklet_New(NULL, sf);
+    ch = PyChannel_New(NULL);
+    PyChannel_SetPreference(ch, preference);
+    log_buf[0] = 0;
+    PyTasklet_Setup(receiver_first ? rt : st, empty, NULL);
+    PyTasklet_Setup(receiver_first ? st : rt, empty, NULL);
+    r = PyStackless_RunWatchdog(0);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+    CHECK(!PyTasklet_Alive(rt) && !PyTasklet_Alive(st));
+    CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
+    Py_DECREF(rt); Py_DECREF(st); Py_DECREF(rf); Py_DECREF(sf); Py_DECREF(empty); Py_DECREF(ch);
+}
+
+static PyObject *body_hosted_pairs(PyObject *self, PyObject *noargs)
+{
+    /* receiver first: sends go to a waiting receiver; sender first: receives take from a
+     * waiting sender. Preference 1 (the sender continues) always takes the general path. */
+    static const struct { int receiver_first, preference; const char *log; } cases[] = {
+        {1, -1, "S1 R1 S2 R:ValueError S3 R3 S:done "},
+        {0, -1, "S1 R1 S2 R:ValueError S3 R3 S:done "},
+        {0, 0, "S1 R1 S2 S3 R:ValueError R3 S:done "},
+        {1, 1, "S1 S2 R1 S3 R:ValueError S:done R3 "},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_hosted_pair(cases[i].receiver_first, cases[i].preference);
+        CHECK(strcmp(log_buf, cases[i].log) == 0);
+        if (strcmp(log_buf, cases[i].log) != 0)
+            fprintf(stderr, "  case %zu log: %s\n", i, log_buf);
+    }
+    Py_RETURN_NONE;
+}
+
+static void test_hosted_pairs(void)
+{
+    static PyMethodDef def = {"body", body_hosted_pairs, METH_NOARGS, NULL};
+    PyObject *r = PyStackless_CallCMethod_Main(&def, NULL, NULL);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+}
+
 /* ---- errors ------------------------------------------------------------------------- */
 static PyObject *hosted_raiser(hstate *st, PyObject *resume)
 {
@@ -497,6 +587,7 @@ int main(void)
     TEST(test_hosted_consumer_native_producer);
     TEST(test_main_receives_from_hosted);
     TEST(test_round_robin_mixed_kinds);
+    TEST(test_hosted_pairs);
     TEST(test_hosted_errors);
     TEST(test_native_call_runs_on_host_stack);
     (void)last_state;

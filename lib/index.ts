@@ -144,7 +144,8 @@ function trampoline(): void {
     try {
       if (g === null) {
         if (mode === M_THROW) throw v;
-        const args = t._kwargs === undefined ? t._args : [...t._args, t._kwargs];
+        const args = t._args;
+        t._args = EMPTY;   // consumed by the call (a blocked tasklet keeps no copy)
         if (t._isGen === 0) {
           t._fn.apply(undefined, args);
           endTasklet(t, slot, false);
@@ -218,7 +219,9 @@ function runHard(): void {
   let threw = false, err: unknown;
   try {
     check(B.hardBegin());   // a kill or throw that came before the start raises here
-    t._fn.apply(undefined, t._kwargs === undefined ? t._args : [...t._args, t._kwargs]);
+    const args = t._args;
+    t._args = EMPTY;   // consumed by the call
+    t._fn.apply(undefined, args);
   } catch (e) {
     threw = true;
     err = e;
@@ -278,8 +281,7 @@ function boolArg(v: unknown, msg: string): number {
 export class tasklet {
   /** @internal */ _slot = -1;
   /** @internal */ _fn: any = undefined;
-  /** @internal */ _args: unknown[] = EMPTY;
-  /** @internal */ _kwargs: unknown = undefined;
+  /** @internal the arguments of the first call (kwargs appended), until it starts */ _args: unknown[] = EMPTY;
   /** @internal */ _gen: any = null;
   /** @internal */ _isGen = 0;
   /** @internal */ _returned = false;
@@ -289,6 +291,11 @@ export class tasklet {
   tv: unknown = undefined;
 
   constructor(func?: unknown, args?: unknown[] | null, kwargs?: object | null, options?: { hard?: boolean }) {
+    if (typeof func === 'function' && args === undefined && kwargs === undefined && options === undefined) {
+      this._fn = func;   // the common `new tasklet(fn)`: what bind(fn) does for a new tasklet
+      this._isGen = kindOf(func, undefined);
+      return;
+    }
     if (options !== undefined && options !== null) {
       if (typeof options !== 'object') throw new TypeError('tasklet options must be an object like { hard: false }');
       if (options.hard !== undefined) this._hard = !!options.hard;
@@ -352,8 +359,7 @@ export class tasklet {
       this._fn = undefined;
     }
     if (prepared) {
-      this._args = args || EMPTY;
-      this._kwargs = kwargs;
+      this._args = kwargs === undefined ? args || EMPTY : [...(args || EMPTY), kwargs];
       if (this._isGen === KIND_HARD) this._ctx = captureContext();
     }
     this._gen = null;
@@ -370,7 +376,6 @@ export class tasklet {
       check(B.tSetup());
     }
     this._args = args;
-    this._kwargs = undefined;
     this._gen = null;
     this._returned = false;
     if (this._isGen === KIND_HARD) this._ctx = captureContext();

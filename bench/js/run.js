@@ -164,23 +164,27 @@ function table(rows, impls) {
 function targets(R, skipped, quick) {
   const get = (c, n, k = 'ns') => R[c] && R[c][n] && !R[c][n].error ? R[c][n][k] : undefined;
   const T = [];
-  const add = (what, v, limit, ok) => T.push({ what, value: v, limit, met: v === undefined ? null : ok(v) });
+  // what, measured value, the limit and its unit (how the verdict line shows them), predicate
+  const add = (what, v, limit, ok, unit) => T.push({ what, value: v, limit, unit, met: v === undefined ? null : ok(v) });
   const s = (c, k) => get(c, 'stackless', k);
   const ratio = (c) => (s(c) !== undefined && get(c, 'floor') ? s(c) / get(c, 'floor') : undefined);
-  add('soft channel hop <= 1.5x floor', ratio('hop'), 1.5, (v) => v <= 1.5);
+  add('soft channel hop', ratio('hop'), 1.5, (v) => v <= 1.5, 'x floor');
   for (const peer of PEERS) {
     const v = s('hop') !== undefined && get('hop', peer) ? get('hop', peer) / s('hop') : undefined;
-    add(`soft channel hop >= 10x faster than ${peer}`, v, 10, (x) => x >= 10);
+    add(`soft channel hop, speed-up over ${peer}`, v, 10, (x) => x >= 10, 'x');
   }
-  add('RSS per blocked soft tasklet <= 400 B', s('memory', 'rssPerTasklet'), 400, (v) => v <= 400);
-  add('1M blocked soft tasklets created <= 1.2x floor', ratio('block1m'), 1.2, (v) => v <= 1.2);
-  add('spawn-run-finish <= 1.5x floor', ratio('spawn'), 1.5, (v) => v <= 1.5);
+  add('RSS per blocked soft tasklet', s('memory', 'rssPerTasklet'), 400, (v) => v <= 400, ' B');
+  add('1M blocked soft tasklets created', ratio('block1m'), 1.2, (v) => v <= 1.2, 'x floor');
+  add('spawn-run-finish', ratio('spawn'), 1.5, (v) => v <= 1.5, 'x floor');
   let out = 'Targets for stackless (ratios are against the floor measured in this run):\n';
   if (skipped) out += `  (${skipped})\n`;
   if (quick) out += '  (quick run: smaller sizes and fewer rounds; a smoke test, not the verdict)\n';
+  // e.g. "soft channel hop   1.42x floor  (target <= 1.5x floor)  MET"
   for (const t of T) {
-    const state = t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met';
-    out += `  ${t.what.padEnd(48)} ${pad(t.value === undefined ? '-' : fmt(t.value, 2), 8)}  ${state}\n`;
+    const state = t.met === null ? 'not measured' : t.met ? 'MET' : 'NOT MET';
+    const cmp = t.what.includes('speed-up') ? '>=' : '<=';
+    const value = t.value === undefined ? '-' : `${fmt(t.value, 2)}${t.unit}`;
+    out += `  ${t.what.padEnd(40)} ${pad(value, 12)}  (target ${cmp} ${t.limit}${t.unit})`.padEnd(82) + `${state}\n`;
   }
   return { T, text: out };
 }

@@ -1259,10 +1259,12 @@ napi_value Send(napi_env env, napi_callback_info info)
     slp_thread *ts = B->ts;
     PyTaskletObject *me = ts->current;
     ts->last_partner = nullptr;
-    int r = may_unwind(I[A1]) ? PyChannel_Send_nr(ch, JSVAL) : PyChannel_Send(ch, JSVAL);
+    PyObject *r = slp_channel_op(ts, ch, 1, JSVAL, may_unwind(I[A1]));   // PyChannel_Send(_nr)
     PyTaskletObject *p = ts->last_partner;
     I[PART] = p && p != me && slp_on_host(ts, p) ? slot_of(p) : -1;
-    return finish_int(env, r);
+    if (!r || STACKLESS_UNWINDING(r)) return finish_int(env, r ? 1 : -1);
+    Py_DECREF(r);
+    return finish_int(env, 0);
 }
 
 // recv(): A0 channel, A1 nr
@@ -1271,7 +1273,7 @@ napi_value Recv(napi_env env, napi_callback_info info)
     int32_t *I = B->I;
     CHANNEL_ARG(ch, I[A0]);
     B->ts->last_partner = nullptr;
-    PyObject *r = may_unwind(I[A1]) ? PyChannel_Receive_nr(ch) : PyChannel_Receive(ch);
+    PyObject *r = slp_channel_op(B->ts, ch, -1, nullptr, may_unwind(I[A1]));   // PyChannel_Receive(_nr)
     return finish_obj(env, r, -1);
 }
 

@@ -300,10 +300,8 @@ static SLP_NOINLINE PyObject *slp_channel_general(slp_thread *ts, PyChannelObjec
 
 /* send (dir +1, value borrowed) or receive (dir -1). Returns the new reference result (None
  * for a send), NULL with an exception, or Py_UnwindToken for a hosted caller. */
-static inline PyObject *slp_channel_action(PyChannelObject *ch, int dir, PyObject *value, int may_unwind)
+PyObject *slp_channel_op(slp_thread *ts, PyChannelObject *ch, int dir, PyObject *value, int may_unwind)
 {
-    slp_thread *ts = slp_thread_get();
-    CHECK_CHANNEL(ch, NULL);
     if (ts->fast) {
         int handled = 0, kind = ts->current->kind;
         PyObject *r = NULL;
@@ -314,6 +312,12 @@ static inline PyObject *slp_channel_action(PyChannelObject *ch, int dir, PyObjec
         if (handled) return r;
     }
     return slp_channel_general(ts, ch, dir, value, may_unwind);
+}
+
+static inline PyObject *slp_channel_action(PyChannelObject *ch, int dir, PyObject *value, int may_unwind)
+{
+    CHECK_CHANNEL(ch, NULL);
+    return slp_channel_op(slp_thread_get(), ch, dir, value, may_unwind);
 }
 
 static int slp_send_result(PyObject *r)

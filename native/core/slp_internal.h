@@ -282,6 +282,10 @@ static inline int slp_on_host(slp_thread *ts, PyTaskletObject *t)
     return t->kind == SLP_KIND_HOSTED || t->kind == SLP_KIND_HARD ||
            (t->kind == SLP_KIND_MAIN && ts->main_hosted);
 }
+/* PyChannel_Send / Receive (and their _nr forms) for the calling thread ts and a channel that
+ * is known to be one: send (dir +1, value borrowed) or receive (dir -1). Returns the new
+ * reference result (None for a send), NULL with an exception, or Py_UnwindToken. */
+PyObject *slp_channel_op(slp_thread *ts, PyChannelObject *ch, int dir, PyObject *value, int may_unwind);
 /* Remove t from its channel queue (adjusts balance); returns the reference the queue held. */
 void slp_channel_remove(PyChannelObject *ch, PyTaskletObject *t);
 int slp_throw(PyTaskletObject *t, PyObject *bomb, int pending, int is_kill);

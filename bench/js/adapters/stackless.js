@@ -42,13 +42,18 @@ for (const k of ['tasklet', 'channel', 'schedule_nr', 'run', 'Py_UnwindToken']) 
   if (S[k] === undefined) throw new Error(`not built yet (stackless.${k} is missing)`);
 }
 
+// Bound once, as the floor's adapter calls its functions directly: the stackless module object
+// has more names than V8 keeps in a fast-mode object, so S.f() would be a dictionary lookup
+// (a LoadIC call) on every operation, which is a cost of this adapter, not of stackless.
+const { tasklet, channel, schedule_nr, run } = S;
+
 module.exports = {
   name: 'stackless',
   style: 'gen',
-  tasklet(genfn, ...args) { return new S.tasklet(genfn).setup(...args); },
-  channel() { return new S.channel(); },
-  schedule_nr() { return S.schedule_nr(); },
-  run() { S.run(); },
+  tasklet(genfn, ...args) { return new tasklet(genfn).setup(...args); },
+  channel() { return new channel(); },
+  schedule_nr() { return schedule_nr(); },
+  run() { run(); },
   // Blocked soft tasklets are held by the scheduler (as in Stackless, where a tasklet blocked on
   // a dropped channel lives until killed): kill the ones the 1M-blocked case leaves behind.
   reset(chans) {

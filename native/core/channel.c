@@ -174,82 +174,50 @@ static PyObject *slp_channel_block(slp_thread *ts, PyChannelObject *ch, int dir,
 
 /* ---- fast path --------------------------------------------------------------------------- */
 
-/* Switch from native tasklet cur to next (already current) and return cur's resume value. */
-static inline PyObject *slp_fast_switch(slp_thread *ts, PyTaskletObject *cur, PyTaskletObject *next)
+/* Leave the caller cur for next (already current). A native caller switches stacks and
+ * returns its resume value once it runs again; a hosted caller (a JS generator tasklet in an
+ * _nr call) unwinds to its host instead. */
+static inline PyObject *slp_fast_leave(slp_thread *ts, PyTaskletObject *cur, PyTaskletObject *next,
+                                       int hosted)
 {
+    if (hosted) {
+        ts->may_unwind = 1;
+        return (PyObject *)Py_UnwindToken;
+    }
     slp_leave_native(ts, &cur->sp, next);
     slp_after_switch(ts);
     return slp_resume_value(cur);
 }
 
-/* The commonest channel operations of a native tasklet, with exactly the general path's
- * semantics for the cases they accept (never schedule_all): a send to a waiting receiver with preference -1 (the
- * receiver runs now), a receive from a waiting sender with preference -1 or 0 (the receiver
- * continues), and blocking while another tasklet is runnable. Returns NULL with *handled == 0
- * for every other case. */
-static inline PyObject *slp_channel_fast_native(slp_thread *ts, PyChannelObject *ch, int dir,
-                                                PyObject *value, int *handled)
-{
-    PyTaskletObject *cur = ts->current, *partner, *next;
-    PyObject *r;
-    partner = ch->head;
-    if (partner && partner->blocked == -dir) {   /* a partner waits: transfer */
-        if (partner->ts != ts) return NULL;
-        if (dir > 0) {
-            if (ch->preference != -1 || partner->kind != SLP_KIND_NATIVE) return NULL;
-            *handled = 1;
-            slp_channel_remove(ch, partner);
-            Py_SETREF(partner->tempval, Py_NewRef(value));
-            slp_runq_insert_after(ts, cur, partner);
-            Py_DECREF(partner);   /* the channel's reference; the run queue has its own */
-            ts->current = partner;
-            return slp_fast_switch(ts, cur, partner);
-        }
-        if (ch->preference == 1 || partner->kind != SLP_KIND_NATIVE) return NULL;
-        *handled = 1;
-        slp_channel_remove(ch, partner);
-        r = partner->tempval;
-        partner->tempval = Py_NewRef(Py_None);
-        slp_runq_append(ts, partner);
-        Py_DECREF(partner);
-        if (PyBomb_Check(r)) return slp_bomb_explode(r);
-        return r;
-    }
-    /* block, with a successor in the run queue */
-    next = cur->next;
-    if (next == cur || cur->block_trap || ch->closing) return NULL;
-    *handled = 1;
-    Py_SETREF(cur->tempval, Py_NewRef(dir > 0 ? value : Py_None));
-    slp_runq_unlink(ts, cur);           /* ts->current becomes next */
-    slp_channel_append(ch, cur, dir);   /* takes over the run queue's reference */
-    return slp_fast_switch(ts, cur, next);
-}
-
-/* The same cases for a hosted caller (a JS generator tasklet) in an _nr call: it unwinds to
- * its host (Py_UnwindToken) instead of switching stacks. A send takes this path only to a
- * partner on the host stack (its value needs no conversion, see hooks.materialize). */
-static inline PyObject *slp_channel_fast_hosted(slp_thread *ts, PyChannelObject *ch, int dir,
-                                                PyObject *value, int may_unwind, int *handled)
+/* The commonest channel operations of a native tasklet, or of a hosted one in an _nr call,
+ * with exactly the general path's semantics for the cases they accept (never schedule_all):
+ * a send to a waiting receiver with preference -1 (the receiver runs now), a receive from a
+ * waiting sender with preference -1 or 0 (the receiver continues), and blocking while another
+ * tasklet is runnable. Values need no conversion here (hooks.materialize): a native caller
+ * deals only with native partners, a hosted caller sends only to partners on the host stack.
+ * Returns NULL with *handled == 0 for every other case. */
+static inline PyObject *slp_channel_fast(slp_thread *ts, PyChannelObject *ch, int dir,
+                                         PyObject *value, int hosted, int *handled)
 {
     PyTaskletObject *cur = ts->current, *partner = ch->head, *next;
     PyObject *r;
-    if (!may_unwind) return NULL;   /* the general path raises "cannot block" if it must */
     if (partner && partner->blocked == -dir) {   /* a partner waits: transfer */
         if (partner->ts != ts) return NULL;
         if (dir > 0) {
-            if (ch->preference != -1 || !slp_on_host(ts, partner)) return NULL;
+            if (ch->preference != -1 ||
+                (hosted ? !slp_on_host(ts, partner) : partner->kind != SLP_KIND_NATIVE))
+                return NULL;
             *handled = 1;
             slp_channel_remove(ch, partner);
             ts->last_partner = partner;
             Py_SETREF(partner->tempval, Py_NewRef(value));
             slp_runq_insert_after(ts, cur, partner);
             Py_DECREF(partner);   /* the channel's reference; the run queue has its own */
-            Py_SETREF(cur->tempval, Py_NewRef(Py_None));   /* the send's result when resumed */
-            ts->may_unwind = 1;
+            Py_SETREF(cur->tempval, Py_NewRef(Py_None));   /* the send's result */
             ts->current = partner;
-            return (PyObject *)Py_UnwindToken;
+            return slp_fast_leave(ts, cur, partner, hosted);
         }
-        if (ch->preference == 1) return NULL;
+        if (ch->preference == 1 || (!hosted && partner->kind != SLP_KIND_NATIVE)) return NULL;
         *handled = 1;
         slp_channel_remove(ch, partner);
         ts->last_partner = partner;
@@ -267,8 +235,7 @@ static inline PyObject *slp_channel_fast_hosted(slp_thread *ts, PyChannelObject 
     Py_SETREF(cur->tempval, Py_NewRef(dir > 0 ? value : Py_None));
     slp_runq_unlink(ts, cur);           /* ts->current becomes next */
     slp_channel_append(ch, cur, dir);   /* takes over the run queue's reference */
-    ts->may_unwind = 1;
-    return (PyObject *)Py_UnwindToken;
+    return slp_fast_leave(ts, cur, next, hosted);
 }
 
 /* The general path of slp_channel_action. */
@@ -305,10 +272,8 @@ PyObject *slp_channel_op(slp_thread *ts, PyChannelObject *ch, int dir, PyObject 
     if (ts->fast) {
         int handled = 0, kind = ts->current->kind;
         PyObject *r = NULL;
-        if (!ch->schedule_all) {
-            if (kind == SLP_KIND_NATIVE) r = slp_channel_fast_native(ts, ch, dir, value, &handled);
-            else if (kind == SLP_KIND_HOSTED) r = slp_channel_fast_hosted(ts, ch, dir, value, may_unwind, &handled);
-        }
+        if (!ch->schedule_all && (kind == SLP_KIND_NATIVE || (kind == SLP_KIND_HOSTED && may_unwind)))
+            r = slp_channel_fast(ts, ch, dir, value, kind == SLP_KIND_HOSTED, &handled);
         if (handled) return r;
     }
     return slp_channel_general(ts, ch, dir, value, may_unwind);

@@ -58,6 +58,25 @@ static inline void h_check_err(PyObject *cls, const char *msg, const char *file,
     if (h_failed_checks == _before) { h_tests_passed++; printf("ok   %s\n", #fn); } \
     else { h_tests_failed++; printf("FAIL %s\n", #fn); } fflush(stdout); } while (0)
 
+/* Run a receiver tasklet (callable rf) and a sender tasklet (sf) on channel ch, set to the
+ * given preference, set up in that order or the sender first: until both have ended (checked,
+ * with the channel's balance back to 0). The callables find ch on their own. */
+static inline void h_run_channel_pair(PyObject *rf, PyObject *sf, PyChannelObject *ch, int receiver_first,
+                                      int preference)
+{
+    PyObject *empty = PyTuple_New(0), *r;
+    PyTaskletObject *rt = PyTasklet_New(NULL, rf), *st = PyTasklet_New(NULL, sf);
+    PyChannel_SetPreference(ch, preference);
+    PyTasklet_Setup(receiver_first ? rt : st, empty, NULL);
+    PyTasklet_Setup(receiver_first ? st : rt, empty, NULL);
+    r = PyStackless_RunWatchdog(0);
+    CHECK(r == Py_None);
+    Py_XDECREF(r);
+    CHECK(!PyTasklet_Alive(rt) && !PyTasklet_Alive(st));
+    CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
+    Py_DECREF(rt); Py_DECREF(st); Py_DECREF(empty);
+}
+
 #define TEST_SUMMARY() (printf("%d passed, %d failed\n", h_tests_passed, h_tests_failed), \
     h_tests_failed ? 1 : 0)
 

@@ -52,19 +52,10 @@ static PyMethodDef sender_def = {"sender", sender, METH_VARARGS, NULL};
 static void run_pair(int receiver_first, int preference)
 {
     PyObject *rf = PyCFunction_New(&receiver_def, NULL), *sf = PyCFunction_New(&sender_def, NULL);
-    PyObject *empty = PyTuple_New(0), *r;
-    PyTaskletObject *rt = PyTasklet_New(NULL, rf), *st = PyTasklet_New(NULL, sf);
     ch = PyChannel_New(NULL);
-    PyChannel_SetPreference(ch, preference);
     log_buf[0] = 0;
-    PyTasklet_Setup(receiver_first ? rt : st, empty, NULL);
-    PyTasklet_Setup(receiver_first ? st : rt, empty, NULL);
-    r = PyStackless_RunWatchdog(0);
-    CHECK(r == Py_None);
-    Py_XDECREF(r);
-    CHECK(!PyTasklet_Alive(rt) && !PyTasklet_Alive(st));
-    CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
-    Py_DECREF(rt); Py_DECREF(st); Py_DECREF(rf); Py_DECREF(sf); Py_DECREF(empty); Py_DECREF(ch);
+    h_run_channel_pair(rf, sf, ch, receiver_first, preference);
+    Py_DECREF(rf); Py_DECREF(sf); Py_DECREF(ch);
 }
 
 #define INSIDE(name) static PyObject *name##_body(PyObject *s, PyObject *a); \

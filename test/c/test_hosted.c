@@ -318,19 +318,11 @@ static PyObject *hosted_sender3(hstate *st, PyObject *resume)
 
 static void run_hosted_pair(int receiver_first, int preference)
 {
-    PyObject *rf = hosted_fn(hosted_receiver3), *sf = hosted_fn(hosted_sender3), *empty = PyTuple_New(0), *r;
-    PyTaskletObject *rt = PyTasklet_New(NULL, rf), *st = PyTasklet_New(NULL, sf);
+    PyObject *rf = hosted_fn(hosted_receiver3), *sf = hosted_fn(hosted_sender3);
     ch = PyChannel_New(NULL);
-    PyChannel_SetPreference(ch, preference);
     log_buf[0] = 0;
-    PyTasklet_Setup(receiver_first ? rt : st, empty, NULL);
-    PyTasklet_Setup(receiver_first ? st : rt, empty, NULL);
-    r = PyStackless_RunWatchdog(0);
-    CHECK(r == Py_None);
-    Py_XDECREF(r);
-    CHECK(!PyTasklet_Alive(rt) && !PyTasklet_Alive(st));
-    CHECK_EQ_INT(PyChannel_GetBalance(ch), 0);
-    Py_DECREF(rt); Py_DECREF(st); Py_DECREF(rf); Py_DECREF(sf); Py_DECREF(empty); Py_DECREF(ch);
+    h_run_channel_pair(rf, sf, ch, receiver_first, preference);
+    Py_DECREF(rf); Py_DECREF(sf); Py_DECREF(ch);
 }
 
 static PyObject *body_hosted_pairs(PyObject *self, PyObject *noargs)

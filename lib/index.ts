@@ -900,3 +900,4 @@ export const _internal = {
   },
 };
 export * from './capi';
+export { await_nr } from './promise';

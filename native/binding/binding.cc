@@ -57,6 +57,7 @@ struct JsTasklet {
 struct JsValueObject {
     PyObject_HEAD
     napi_ref ref;
+    int boxed;   // ref is {v: value}: a value no reference can be made to (a string, a number, ...)
 };
 
 // A channel made by JS: knows its JS object (weakly), for the channel callback.
@@ -263,13 +264,31 @@ PyObject *js_wrap(napi_env env, napi_value v)
 {
     JsValueObject *o = (JsValueObject *)PyType_GenericAlloc(&JsValue_Type, 0);
     if (!o) return nullptr;
-    if (napi_create_reference(env, v, 1, &o->ref) != napi_ok) {
+    napi_value target = v;
+    napi_valuetype vt;
+    napi_typeof(env, v, &vt);
+    if (vt != napi_object && vt != napi_function) {
+        // (references to primitives need Node 22's napi_create_reference): a box keeps them
+        napi_create_object(env, &target);
+        napi_set_named_property(env, target, "v", v);
+        o->boxed = 1;
+    }
+    if (napi_create_reference(env, target, 1, &o->ref) != napi_ok) {
         o->ref = nullptr;
         Py_DECREF((PyObject *)o);
         PyErr_SetString(PyExc_TypeError, "this JS value cannot be passed to native code");
         return nullptr;
     }
     return (PyObject *)o;
+}
+
+// The JS value a js_wrap() object holds.
+napi_value jsvalue_get(napi_env env, PyObject *o)
+{
+    napi_value r = nullptr;
+    napi_get_reference_value(env, ((JsValueObject *)o)->ref, &r);
+    if (r && ((JsValueObject *)o)->boxed) napi_get_named_property(env, r, "v", &r);
+    return r;
 }
 
 PyObject *to_py(napi_env env, napi_value v)
@@ -337,10 +356,7 @@ napi_value to_js(napi_env env, PyObject *o)
         napi_get_boolean(env, o == Py_True, &r);
         return r;
     }
-    if (Py_IS_TYPE(o, &JsValue_Type)) {
-        napi_get_reference_value(env, ((JsValueObject *)o)->ref, &r);
-        return r;
-    }
+    if (Py_IS_TYPE(o, &JsValue_Type)) return jsvalue_get(env, o);
     if (PyLong_Check(o)) {
         int overflow = 0;
         long long x = PyLong_AsLongLongAndOverflow(o, &overflow);
@@ -745,7 +761,7 @@ PyObject *jsvalue_str(PyObject *o)
     napi_open_handle_scope(env, &scope);
     napi_value v, str;
     PyObject *r = nullptr;
-    napi_get_reference_value(env, ((JsValueObject *)o)->ref, &v);
+    v = jsvalue_get(env, o);
     if (v && napi_coerce_to_string(env, v, &str) == napi_ok) {
         r = to_py(env, str);
     } else {

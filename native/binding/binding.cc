@@ -36,6 +36,7 @@
 #include <vector>
 #include <string>
 #include <unordered_map>
+#include <mutex>
 
 #include "slp_internal.h"
 #include "hard_iface.h"
@@ -899,9 +900,12 @@ void init_type(PyTypeObject *t, const char *name, size_t size, PyTypeObject *bas
 }
 
 bool types_ready = false;
+std::mutex types_mutex;   // worker threads may load the addon at the same time
 
+// The types and marker objects are shared by every thread's scheduler (NODE.md 6).
 int init_types()
 {
+    std::lock_guard<std::mutex> lock(types_mutex);
     if (types_ready) return 0;
     init_type(&JsTasklet_Type, "stackless.tasklet", sizeof(JsTasklet), &PyTasklet_Type, Py_TPFLAGS_BASETYPE);
     init_type(&JsFunc_Type, "stackless.jsfunction", sizeof(PyObject), &PyBaseObject_Type,
@@ -924,6 +928,9 @@ int init_types()
     JSFUNC = PyType_GenericAlloc(&JsFunc_Type, 0);
     EMPTY = PyTuple_New(0);
     if (!JSVAL || !JSFUNC || !EMPTY) return -1;
+    // reference counts are not atomic: threads may count the shared markers wrong, never to 0
+    Py_SET_REFCNT(JSVAL, _Py_IMMORTAL_REFCNT);
+    Py_SET_REFCNT(JSFUNC, _Py_IMMORTAL_REFCNT);
     types_ready = true;
     return 0;
 }

@@ -1109,6 +1109,12 @@ napi_value TThrow(napi_env env, napi_callback_info info)
     TASKLET_ARG(t, slot);
     bool is_kill = false;
     napi_get_value_bool(env, argv[2], &is_kill);
+    // the throw is made pending, then the target run: check the switch first, so that a
+    // trapped one changes nothing (STATES.md 2.2)
+    if (!pending && t != B->ts->current && slp_tasklet_alive(t) &&
+        (slp_check_can_switch(B->ts, may_unwind(nr)) ||
+         (B->ts->switch_trap && (PyErr_SetString(PyExc_RuntimeError, "switch_trap"), 1))))
+        return finish_int(env, -1);
     int r;
     if (is_kill) {
         if (!slp_tasklet_alive(t) && slp_owner(t)) return finish_int(env, 0);

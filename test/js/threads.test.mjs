@@ -154,6 +154,36 @@ describe('worker_threads', () => {
     }
   });
 
+  it("tasklets of two threads talk through the worker's port with await_nr(events.once(...))", async () => {
+    const { once } = require('events');
+    const replies = [];
+    const w = new Worker(WORK + `
+      const { parentPort } = require('worker_threads');
+      const { once } = require('events');
+      new S.tasklet(function* () {
+        for (;;) {
+          const [m] = yield S.await_nr(once(parentPort, 'message'));
+          if (m === 'stop') return parentPort.close();
+          parentPort.postMessage(m * m);
+        }
+      }).setup();
+      S.run();
+    `, { eval: true });
+    const t = new S.tasklet(function* () {
+      for (let i = 1; i <= 3; i++) {
+        w.postMessage(i);
+        const [reply] = yield S.await_nr(once(w, 'message'));
+        replies.push(reply);
+      }
+      w.postMessage('stop');
+    }).setup();
+    S.run();
+    const [code] = await once(w, 'exit');
+    expect(code).toBe(0);
+    expect(t.alive).toBe(false);
+    expect(replies).toEqual([1, 4, 9]);
+  });
+
   it('a channel posted to another thread arrives as a plain object that nothing accepts as a channel', async () => {
     const ch = new S.channel();
     const { messages } = await runWorker(`

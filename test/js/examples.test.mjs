@@ -4,9 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileURLToPath } from 'url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { root } from './support.mjs';
 
 function runExample(name) {
   const r = spawnSync(process.execPath, [path.join(root, 'examples/js', name)], { encoding: 'utf8', cwd: root });

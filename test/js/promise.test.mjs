@@ -1,22 +1,9 @@
 // The promise bridge (NODE.md 7): `yield stackless.await_nr(p)` in generator tasklets, resumed
 // from Node's event loop. Run twice by `npm run test:js`: plainly, and under node --expose-gc
 // with gc() while tasklets wait.
-import { describe, it, expect, afterEach } from 'vitest';
-import { createRequire } from 'module';
+import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'child_process';
-import * as path from 'path';
-import { fileURLToPath } from 'url';
-
-const require = createRequire(import.meta.url);
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/index.js');
-const S = require(dist);
-
-const gc = () => {
-  if (process.env.STACKLESS_GC) {
-    if (typeof global.gc !== 'function') throw new Error('STACKLESS_GC=1 needs node --expose-gc');
-    global.gc();
-  }
-};
+import { S, dist, gc, expectIdleAfterEach } from './support.mjs';
 
 // A promise and its resolve/reject functions.
 function deferred() {
@@ -39,11 +26,7 @@ function finished(...ts) {
   });
 }
 
-afterEach(() => {
-  gc();
-  expect(S.getruncount()).toBe(1);
-  expect(S.getcurrent()).toBe(S.getmain());
-});
+expectIdleAfterEach();
 
 describe('await_nr in generator tasklets', () => {
   it('resumes the tasklet with the fulfilment value; run() returns while it waits', async () => {

@@ -5,24 +5,10 @@
 // Not here: P/hard (a tasklet with C state: native tasklets, test/c), O (orphaned tasklets of a
 // thread that ended: threads.test.mjs), operations from another thread (not supported yet).
 // D is "U after running": the two look the same (STATES.md 1), so D cells expect U.
-import { describe, it, expect, afterEach } from 'vitest';
-import { createRequire } from 'module';
-import * as path from 'path';
-import { fileURLToPath } from 'url';
+import { describe, it, expect } from 'vitest';
+import { S, gc, expectIdleAfterEach } from './support.mjs';
 
-const require = createRequire(import.meta.url);
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/index.js');
-const S = require(dist);
-
-const gc = () => {
-  if (process.env.STACKLESS_GC) global.gc();
-};
-
-afterEach(() => {
-  gc();
-  expect(S.getruncount()).toBe(1);
-  expect(S.getcurrent()).toBe(S.getmain());
-});
+expectIdleAfterEach();
 
 // ---- tasklets ------------------------------------------------------------------------------
 

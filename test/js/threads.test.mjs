@@ -1,18 +1,8 @@
 // worker_threads (NODE.md 6): each Node thread that uses the module has its own scheduler and
 // main tasklet; tasklets and channels belong to the thread that made them.
-import { describe, it, expect, afterEach } from 'vitest';
-import { createRequire } from 'module';
+import { describe, it, expect } from 'vitest';
 import { Worker } from 'worker_threads';
-import * as path from 'path';
-import { fileURLToPath } from 'url';
-
-const require = createRequire(import.meta.url);
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/index.js');
-const S = require(dist);
-
-const gc = () => {
-  if (process.env.STACKLESS_GC) global.gc();
-};
+import { require, S, dist, gc, expectIdleAfterEach } from './support.mjs';
 
 // The work every thread does, main included (also as source for the workers).
 const WORK = `
@@ -92,11 +82,7 @@ function checkAll(r) {
   expect(r.threads.length).toBe(1);
 }
 
-afterEach(() => {
-  gc();
-  expect(S.getruncount()).toBe(1);
-  expect(S.getcurrent()).toBe(S.getmain());
-});
+expectIdleAfterEach();
 
 describe('worker_threads', () => {
   it('each worker has its own scheduler: channels, generator tasklets, watchdog, native tasklets, await_nr, concurrently with main', async () => {

@@ -18,8 +18,9 @@ const MSG_MAIN =
   'returns to it); use it in a generator tasklet: const v = yield stackless.await_nr(promise), ' +
   'then return to the event loop';
 const MSG_PLAIN =
-  'await_nr: only a generator tasklet can wait for a promise (it must yield the result: ' +
-  'const v = yield stackless.await_nr(promise)); make the tasklet function a generator (function*)';
+  'await_nr: a plain-function tasklet on the scheduler\'s stack cannot wait for a promise; make ' +
+  'the tasklet function a generator (function*): const v = yield stackless.await_nr(promise)';
+const GEN = 1, HARD = 2;   // tasklet._isGen (index.ts kindOf)
 
 function reportUncaught(e: unknown): void {
   process.nextTick(() => {
@@ -53,17 +54,20 @@ function settle(ch: S.channel, ok: boolean, v: unknown): void {
  * the tasklet (blocked, on a channel of its own) until the promise settles; it resumes with the
  * fulfilment value, or the rejection reason is thrown at the `yield`. A value that is not a
  * thenable is resolved as `await` does (Promise.resolve). run() returns while tasklets wait for
- * promises: they are resumed from the event loop. Main and plain-function tasklets cannot wait
- * for the event loop: RuntimeError.
+ * promises: they are resumed from the event loop. A hard tasklet calls it without yield and
+ * gets the value (it blocks where it is). Main and plain-function tasklets on the scheduler's
+ * stack cannot wait for the event loop: RuntimeError.
  */
 export function await_nr(promise?: unknown): unknown {
   const cur = S.getcurrent();
   if (cur === S.getmain()) throw new RuntimeError(MSG_MAIN);
-  if (cur._isGen !== 1) throw new RuntimeError(MSG_PLAIN);
+  const kind = cur._isGen;
+  if (kind !== GEN && kind !== HARD) throw new RuntimeError(MSG_PLAIN);
   const ch = new S.channel();
   Promise.resolve(promise).then(
     (v) => settle(ch, true, v),
     (e) => settle(ch, false, e),
   );
-  return ch.receive_nr();
+  // a hard tasklet blocks right here (an _nr call from a stack that can block is its plain twin)
+  return kind === GEN ? ch.receive_nr() : ch.receive();
 }

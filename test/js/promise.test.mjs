@@ -201,10 +201,32 @@ describe('await_nr in generator tasklets', () => {
     let err2;
     new S.tasklet(function () {
       try { S.await_nr(1); } catch (e) { err2 = e; }
-    }).setup();
+    }, undefined, undefined, { hard: false }).setup();
     S.run();
     expect(err2).toBeInstanceOf(S.RuntimeError);
-    expect(err2.message).toMatch(/^await_nr: only a generator tasklet can wait for a promise .*function\*/);
+    expect(err2.message).toMatch(/^await_nr: a plain-function tasklet on the scheduler's stack cannot wait for a promise; .*function\*/);
+  });
+
+  it('a hard tasklet calls it without yield and blocks where it is', async () => {
+    expect(S.hard_available, 'the hard module: npm run build:hard').toBe(true);
+    const d = deferred();
+    const ch = new S.channel();
+    const log = [];
+    const t = new S.tasklet(function () {
+      log.push(S.await_nr(d.promise));
+      try { S.await_nr(Promise.reject(new S.ValueError('no'))); } catch (e) { log.push(e.message); }
+      log.push(ch.receive());
+    }).setup();
+    S.run();
+    expect(t.blocked).toBe(true);
+    d.resolve('value');
+    await d.promise;
+    while (!t.blocked || ch.balance === 0) await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(['value', 'no']);
+    ch.send('last');
+    S.run();
+    expect(log).toEqual(['value', 'no', 'last']);
+    await finished(t);
   });
 
   it('main blocking on a channel while the only other tasklet waits for a promise: deadlock error', async () => {

@@ -113,6 +113,7 @@ describe('worker_threads', () => {
         S.set_error_handler(() => {});
         S.run();
         parentPort.postMessage(ch.balance);
+        setInterval(() => {}, 1000);   // it ends only by terminate()
         if (${busy}) {
           new S.tasklet(function* () { for (;;) yield S.schedule_nr(); }).setup();
           for (;;) S.run(100);

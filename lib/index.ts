@@ -101,6 +101,9 @@ let pending: unknown;   // the new current tasklet's resume value, delivered as 
 // dying tasklet as prev / current)
 function endTasklet(t: tasklet, slot: number, threw: boolean, e?: unknown): void {
   t._gen = null;
+  t._fn = undefined;   // dead: unbound, like U (STATES.md 1): tempval undefined, setup() fails
+  t._args = EMPTY;
+  t._kwargs = undefined;
   t._returned = false;
   t._slot = -1;
   t.tv = undefined;
@@ -459,7 +462,7 @@ export class tasklet {
   get ignore_nesting(): boolean { return (this._info() & 256) !== 0; }
   get nesting_level(): number { return (this._info() & 512) !== 0 ? 1 : 0; }
   get restorable(): boolean { return (this._info() & 512) === 0; }
-  get thread_id(): number { return this._slot < 0 && this._fn === undefined ? -1 : threadId(); }
+  get thread_id(): number { return threadId(); }   // a tasklet belongs to the thread that made it
   get id(): number {
     if (this._slot < 0) return -1;
     I[A0] = this._slot;
@@ -907,3 +910,4 @@ export const _internal = {
   },
 };
 export * from './capi';
+export { await_nr } from './promise';

@@ -36,6 +36,7 @@
 #include <vector>
 #include <string>
 #include <unordered_map>
+#include <mutex>
 
 #include "slp_internal.h"
 #include "hard_iface.h"
@@ -57,6 +58,7 @@ struct JsTasklet {
 struct JsValueObject {
     PyObject_HEAD
     napi_ref ref;
+    int boxed;   // ref is {v: value}: a value no reference can be made to (a string, a number, ...)
 };
 
 // A channel made by JS: knows its JS object (weakly), for the channel callback.
@@ -265,13 +267,31 @@ PyObject *js_wrap(napi_env env, napi_value v)
 {
     JsValueObject *o = (JsValueObject *)PyType_GenericAlloc(&JsValue_Type, 0);
     if (!o) return nullptr;
-    if (napi_create_reference(env, v, 1, &o->ref) != napi_ok) {
+    napi_value target = v;
+    napi_valuetype vt;
+    napi_typeof(env, v, &vt);
+    if (vt != napi_object && vt != napi_function) {
+        // (references to primitives need Node 22's napi_create_reference): a box keeps them
+        napi_create_object(env, &target);
+        napi_set_named_property(env, target, "v", v);
+        o->boxed = 1;
+    }
+    if (napi_create_reference(env, target, 1, &o->ref) != napi_ok) {
         o->ref = nullptr;
         Py_DECREF((PyObject *)o);
         PyErr_SetString(PyExc_TypeError, "this JS value cannot be passed to native code");
         return nullptr;
     }
     return (PyObject *)o;
+}
+
+// The JS value a js_wrap() object holds.
+napi_value jsvalue_get(napi_env env, PyObject *o)
+{
+    napi_value r = nullptr;
+    napi_get_reference_value(env, ((JsValueObject *)o)->ref, &r);
+    if (r && ((JsValueObject *)o)->boxed) napi_get_named_property(env, r, "v", &r);
+    return r;
 }
 
 PyObject *to_py(napi_env env, napi_value v)
@@ -339,10 +359,7 @@ napi_value to_js(napi_env env, PyObject *o)
         napi_get_boolean(env, o == Py_True, &r);
         return r;
     }
-    if (Py_IS_TYPE(o, &JsValue_Type)) {
-        napi_get_reference_value(env, ((JsValueObject *)o)->ref, &r);
-        return r;
-    }
+    if (Py_IS_TYPE(o, &JsValue_Type)) return jsvalue_get(env, o);
     if (PyLong_Check(o)) {
         int overflow = 0;
         long long x = PyLong_AsLongLongAndOverflow(o, &overflow);
@@ -747,7 +764,7 @@ PyObject *jsvalue_str(PyObject *o)
     napi_open_handle_scope(env, &scope);
     napi_value v, str;
     PyObject *r = nullptr;
-    napi_get_reference_value(env, ((JsValueObject *)o)->ref, &v);
+    v = jsvalue_get(env, o);
     if (v && napi_coerce_to_string(env, v, &str) == napi_ok) {
         r = to_py(env, str);
     } else {
@@ -886,9 +903,12 @@ void init_type(PyTypeObject *t, const char *name, size_t size, PyTypeObject *bas
 
 bool types_ready = false;
 void js_tasklet_free(void *p);
+std::mutex types_mutex;   // worker threads may load the addon at the same time
 
+// The types and marker objects are shared by every thread's scheduler (NODE.md 6).
 int init_types()
 {
+    std::lock_guard<std::mutex> lock(types_mutex);
     if (types_ready) return 0;
     init_type(&JsTasklet_Type, "stackless.tasklet", sizeof(JsTasklet), &PyTasklet_Type, Py_TPFLAGS_BASETYPE);
     JsTasklet_Type.tp_free = js_tasklet_free;
@@ -912,6 +932,9 @@ int init_types()
     JSFUNC = PyType_GenericAlloc(&JsFunc_Type, 0);
     EMPTY = PyTuple_New(0);
     if (!JSVAL || !JSFUNC || !EMPTY) return -1;
+    // reference counts are not atomic: threads may count the shared markers wrong, never to 0
+    Py_SET_REFCNT(JSVAL, _Py_IMMORTAL_REFCNT);
+    Py_SET_REFCNT(JSFUNC, _Py_IMMORTAL_REFCNT);
     types_ready = true;
     return 0;
 }
@@ -1110,6 +1133,12 @@ napi_value TThrow(napi_env env, napi_callback_info info)
     TASKLET_ARG(t, slot);
     bool is_kill = false;
     napi_get_value_bool(env, argv[2], &is_kill);
+    // the throw is made pending, then the target run: check the switch first, so that a
+    // trapped one changes nothing (STATES.md 2.2)
+    if (!pending && t != B->ts->current && slp_tasklet_alive(t) &&
+        (slp_check_can_switch(B->ts, may_unwind(nr)) ||
+         (B->ts->switch_trap && (PyErr_SetString(PyExc_RuntimeError, "switch_trap"), 1))))
+        return finish_int(env, -1);
     int r;
     if (is_kill) {
         if (!slp_tasklet_alive(t) && slp_owner(t)) return finish_int(env, 0);

@@ -1,0 +1,28 @@
+// Shared by the test files: the built module, gc() for the STACKLESS_GC=1 run, and the check
+// that a test leaves the scheduler idle.
+import { expect, afterEach } from 'vitest';
+import { createRequire } from 'module';
+import * as path from 'path';
+import { fileURLToPath } from 'url';
+
+export const require = createRequire(import.meta.url);
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const dist = path.join(root, 'dist/index.js');
+export const S = require(dist);
+
+/** gc() under STACKLESS_GC=1 (node --expose-gc), else nothing. */
+export function gc() {
+  if (process.env.STACKLESS_GC) {
+    if (typeof global.gc !== 'function') throw new Error('STACKLESS_GC=1 needs node --expose-gc');
+    global.gc();
+  }
+}
+
+/** After every test of the calling file: a collection, then only main is runnable, and current. */
+export function expectIdleAfterEach() {
+  afterEach(() => {
+    gc();
+    expect(S.getruncount()).toBe(1);
+    expect(S.getcurrent()).toBe(S.getmain());
+  });
+}

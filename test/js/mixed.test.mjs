@@ -264,6 +264,24 @@ describe('C tasklets and JS generator tasklets on the same channels', () => {
   });
 });
 
+describe('examples/addon (built by npm run build:example-addon)', () => {
+  const example = path.join(root, 'examples/addon');
+
+  it('runs: a C tasklet squares what a JS producer sends, a JS consumer adds it up', () => {
+    const r = spawnSync(process.execPath, [path.join(example, 'index.js')], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('sum of the squares of 1..10, squared in C: 385\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('refuses to load before stackless, saying what to do', () => {
+    const addon = path.join(example, 'build/Release/squares.node');
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/stackless C API not found: require\('stackless'\) before loading this addon/);
+  });
+});
+
 describe("require('stackless/bench')", () => {
   it('native_pingpong(n) runs n round trips between two native tasklets', () => {
     expect(bench.native_pingpong(1000)).toBe(1000);

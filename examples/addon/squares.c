@@ -28,17 +28,6 @@ static PyObject *squarer(PyObject *self, PyObject *args)
 }
 static PyMethodDef squarer_def = {"squarer", squarer, METH_VARARGS, NULL};
 
-/* Raise the pending core error in JS (as the JS error class it stands for). */
-static napi_value throw_pending(napi_env env)
-{
-    PyObject *exc = PyErr_GetRaisedException();
-    napi_value js = exc ? PyStackless_ToJS(env, exc) : NULL;
-    Py_XDECREF(exc);
-    if (js) napi_throw(env, js);
-    else napi_throw_error(env, NULL, "squares: failed");
-    return NULL;
-}
-
 /* squarer(inChannel, outChannel) -> a new C tasklet, scheduled */
 static napi_value Squarer(napi_env env, napi_callback_info info)
 {
@@ -48,7 +37,7 @@ static napi_value Squarer(napi_env env, napi_callback_info info)
     PyObject *in = PyStackless_FromJS(env, argv[0]), *out = in ? PyStackless_FromJS(env, argv[1]) : NULL;
     if (!in || !out) {
         Py_XDECREF(in);
-        return throw_pending(env);
+        return PyStackless_ThrowJS(env);   /* the pending core error, as a JS exception */
     }
     if (!PyChannel_Check(in) || !PyChannel_Check(out)) {
         Py_DECREF(in);
@@ -60,7 +49,7 @@ static napi_value Squarer(napi_env env, napi_callback_info info)
     PyObject *args = Py_BuildValue("(NN)", in, out);
     PyTaskletObject *t = fn ? PyTasklet_New(NULL, fn) : NULL;
     if (t && args && PyTasklet_Setup(t, args, NULL) == 0) result = PyStackless_ToJS(env, (PyObject *)t);
-    if (!result) throw_pending(env);
+    if (!result) PyStackless_ThrowJS(env);
     Py_XDECREF((PyObject *)t);
     Py_XDECREF(args);
     Py_XDECREF(fn);

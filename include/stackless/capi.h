@@ -134,6 +134,19 @@ static inline void _PySlp_ImportedDecref(PyObject *op)
 }
 #undef Py_DECREF
 #define Py_DECREF(op) _PySlp_ImportedDecref(_PyObject_CAST(op))
+
+/* Raises the pending core error in JS, as the JS error it stands for (the class of the same name
+ * in the stackless module, or the JS value a JS tasklet threw), and clears it. Returns NULL, so
+ * that a napi callback can end with `return PyStackless_ThrowJS(env);`. */
+static inline napi_value PyStackless_ThrowJS(napi_env env)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+    napi_value js = exc ? PyStackless_ToJS(env, exc) : NULL;
+    Py_XDECREF(exc);
+    if (js) napi_throw(env, js);
+    else napi_throw_error(env, NULL, "stackless: a C API call failed without setting an exception");
+    return NULL;
+}
 #endif /* STACKLESS_API_IMPORT */
 
 #endif /* STACKLESS_CAPI_H */

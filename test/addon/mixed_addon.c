@@ -15,17 +15,6 @@ static const char *blocker_outcome = "not started";
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
-/* Throw the pending core error as the JS exception it stands for. */
-static napi_value throw_error(napi_env env)
-{
-    PyObject *exc = PyErr_GetRaisedException();
-    napi_value js = exc ? PyStackless_ToJS(env, exc) : NULL;
-    Py_XDECREF(exc);
-    if (js) napi_throw(env, js);
-    else napi_throw_error(env, NULL, "mixed_addon: the core failed without an exception");
-    return NULL;
-}
-
 static napi_value throw_type_error(napi_env env, const char *msg)
 {
     napi_throw_type_error(env, NULL, msg);
@@ -36,7 +25,7 @@ static napi_value throw_type_error(napi_env env, const char *msg)
 static PyObject *arg_object(napi_env env, napi_value v)
 {
     PyObject *o = PyStackless_FromJS(env, v);
-    if (!o) throw_error(env);
+    if (!o) PyStackless_ThrowJS(env);
     return o;
 }
 
@@ -58,7 +47,7 @@ static napi_value spawn(napi_env env, PyMethodDef *def, PyObject *args)
     PyTaskletObject *t = fn ? PyTasklet_New(NULL, fn) : NULL;
     napi_value r = NULL;
     if (t && PyTasklet_Setup(t, args, NULL) == 0) r = PyStackless_ToJS(env, (PyObject *)t);
-    if (!r) throw_error(env);
+    if (!r) PyStackless_ThrowJS(env);
     Py_XDECREF(fn);
     Py_XDECREF((PyObject *)t);
     Py_XDECREF(args);
@@ -213,20 +202,34 @@ static int get_long(napi_env env, napi_value v, long *out, const char *msg)
     return 0;
 }
 
-/* spawnEcho(chIn, chOut, n) -> tasklet */
-static napi_value SpawnEcho(napi_env env, napi_callback_info info)
+/* A C tasklet of def with arguments (chIn, chOut, n) from JS; usage is "name(chIn, chOut, n)". */
+static napi_value spawn_in_out(napi_env env, napi_callback_info info, PyMethodDef *def, const char *usage)
 {
     GET_ARGS(3);
+    char msg[128];
     long n;
-    if (get_long(env, argv[2], &n, "spawnEcho(chIn, chOut, n): n must be a number")) return NULL;
-    PyObject *in = arg_channel(env, argv[0], "spawnEcho(chIn, chOut, n): chIn must be a stackless.channel");
+    snprintf(msg, sizeof msg, "%s: chIn and chOut must be stackless.channel objects, n a number", usage);
+    if (get_long(env, argv[2], &n, msg)) return NULL;
+    PyObject *in = arg_channel(env, argv[0], msg);
     if (!in) return NULL;
-    PyObject *out = arg_channel(env, argv[1], "spawnEcho(chIn, chOut, n): chOut must be a stackless.channel");
+    PyObject *out = arg_channel(env, argv[1], msg);
     if (!out) {
         Py_DECREF(in);
         return NULL;
     }
-    return spawn(env, &echo_def, Py_BuildValue("(NNl)", in, out, n));
+    return spawn(env, def, Py_BuildValue("(NNl)", in, out, n));
+}
+
+/* spawnEcho(chIn, chOut, n) -> tasklet */
+static napi_value SpawnEcho(napi_env env, napi_callback_info info)
+{
+    return spawn_in_out(env, info, &echo_def, "spawnEcho(chIn, chOut, n)");
+}
+
+/* spawnDeep(chIn, chOut, depth) -> tasklet */
+static napi_value SpawnDeep(napi_env env, napi_callback_info info)
+{
+    return spawn_in_out(env, info, &deep_def, "spawnDeep(chIn, chOut, depth)");
 }
 
 /* spawnProducer(ch, n, start) -> tasklet */
@@ -240,22 +243,6 @@ static napi_value SpawnProducer(napi_env env, napi_callback_info info)
     PyObject *ch = arg_channel(env, argv[0], "spawnProducer(ch, n, start): ch must be a stackless.channel");
     if (!ch) return NULL;
     return spawn(env, &producer_def, Py_BuildValue("(Nll)", ch, n, start));
-}
-
-/* spawnDeep(chIn, chOut, depth) -> tasklet */
-static napi_value SpawnDeep(napi_env env, napi_callback_info info)
-{
-    GET_ARGS(3);
-    long depth;
-    if (get_long(env, argv[2], &depth, "spawnDeep(chIn, chOut, depth): depth must be a number")) return NULL;
-    PyObject *in = arg_channel(env, argv[0], "spawnDeep(chIn, chOut, depth): chIn must be a stackless.channel");
-    if (!in) return NULL;
-    PyObject *out = arg_channel(env, argv[1], "spawnDeep(chIn, chOut, depth): chOut must be a stackless.channel");
-    if (!out) {
-        Py_DECREF(in);
-        return NULL;
-    }
-    return spawn(env, &deep_def, Py_BuildValue("(NNl)", in, out, depth));
 }
 
 /* spawnRaiser(ch, className, message) -> tasklet */
@@ -292,7 +279,7 @@ static napi_value Roundtrip(napi_env env, napi_callback_info info)
     if (!o) return NULL;
     napi_value r = PyStackless_ToJS(env, o);
     Py_DECREF(o);
-    return r ? r : throw_error(env);
+    return r ? r : PyStackless_ThrowJS(env);
 }
 
 /* kind(v) -> the core type PyStackless_FromJS made of v */

@@ -7,6 +7,7 @@ import { createRequire } from 'module';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
+import { gc } from './gc.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -15,12 +16,6 @@ const addonFile = path.join(root, 'test/addon/build/Release/mixed_addon.node');
 const A = require(addonFile);   // after stackless: its init imports the table
 const bench = require(path.join(root, 'bench.js'));
 
-const gc = () => {
-  if (process.env.STACKLESS_GC) {
-    if (typeof global.gc !== 'function') throw new Error('STACKLESS_GC=1 needs node --expose-gc');
-    global.gc();
-  }
-};
 
 afterEach(() => {
   gc();
@@ -91,7 +86,7 @@ describe('conversions (PyStackless_FromJS / PyStackless_ToJS)', () => {
 
   it('rejects wrong argument types with TypeError', () => {
     expect(() => A.spawnEcho({}, new S.channel(), 1)).toThrow(TypeError);
-    expect(() => A.spawnEcho(new S.channel(), 5, 1)).toThrow(/chOut must be a stackless.channel/);
+    expect(() => A.spawnEcho(new S.channel(), 5, 1)).toThrow(/spawnEcho\(chIn, chOut, n\): chIn and chOut must be stackless.channel objects/);
     expect(() => A.spawnProducer(new S.channel(), 'x', 1)).toThrow(/n must be a number/);
   });
 });

@@ -7,7 +7,11 @@
  * counterparts (they return 0 / a result after a hard switch, never Py_UnwindToken).
  *
  * Extensions of this project (not in the reference) are grouped at the end and prefixed
- * PyStackless_Native* / slp_. */
+ * PyStackless_Native* / slp_.
+ *
+ * Another Node addon that uses the core inside the loaded `stackless` module defines
+ * STACKLESS_API_IMPORT before including this header and calls PyStackless_ImportAPI(env) once
+ * in its module init (stackless/capi.h). */
 #ifndef STACKLESS_API_H
 #define STACKLESS_API_H
 
@@ -166,7 +170,30 @@ PyAPI_FUNC(PyObject *) PyStackless_CallCMethod_Main(PyMethodDef *meth, PyObject 
 #define PyStackless_NATIVE_STACK_MIN (16 * 1024)
 PyAPI_FUNC(size_t) PyStackless_SetNativeStackSize(size_t bytes);
 
+/* ---- Node-specific extensions (only in the `stackless` Node addon; reached through the table
+ * of stackless/capi.h; a plain C build has none) --------------------------------------------- */
+/* the N-API handle types, declared exactly as node_api_types.h does (a repeated identical typedef
+ * is allowed), so that this header needs no Node headers */
+typedef struct napi_env__ *napi_env;
+typedef struct napi_value__ *napi_value;
+/* A JS value as an object of the core (new reference): a stackless channel or tasklet object is
+ * its core channel / tasklet (PyChannel_Check / PyTasklet_Check hold); undefined and null are
+ * None, booleans True/False, numbers int (integral, |x| < 2**53) or float, strings str, arrays
+ * tuples of converted items; anything else an opaque reference to the JS value. NULL with an
+ * exception set on failure. Call it on the JS thread's stack (in a function JS called). */
+PyAPI_FUNC(PyObject *) PyStackless_FromJS(napi_env env, napi_value value);
+/* The reverse (the object is borrowed): a core channel or tasklet made by JS, or a native
+ * tasklet, gives its JS object; None undefined; ints and floats numbers; str strings; tuples
+ * arrays; an exception class its JS class, an exception instance the JS error it stands for
+ * (napi_throw it to raise a pending error in JS: PyErr_GetRaisedException, then ToJS); an opaque
+ * JS reference its value; anything else its str(). NULL with an exception set on failure. On
+ * the JS thread's stack only. */
+PyAPI_FUNC(napi_value) PyStackless_ToJS(napi_env env, PyObject *o);
+
 #ifdef __cplusplus
 }
 #endif
+
+/* the function table for other addons, and the import mode (STACKLESS_API_IMPORT) */
+#include "stackless/capi.h"
 #endif /* STACKLESS_API_H */

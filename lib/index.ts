@@ -908,6 +908,12 @@ export const _internal = {
     if (I[ST] === 2) throw r;
     return r;
   },
+  /** for stackless/bench (lib/bench.ts): n round trips between two native tasklets */
+  nativePingpong(n: number): number {
+    const r = B.nativePingpong(n);
+    if (I[ST] === 2) throw r;
+    return r;
+  },
 };
 export * from './capi';
 export { await_nr } from './promise';

@@ -1726,6 +1726,129 @@ napi_value NativeTest(napi_env env, napi_callback_info info)
     return r;
 }
 
+// ---- stackless/bench: native_pingpong --------------------------------------------------------
+
+// args (channel, done channel, n): n times receive a value and send it back; then the count of
+// values received goes to `done`.
+PyObject *pingpong_pong(PyObject *self, PyObject *args)
+{
+    PyChannelObject *ch = (PyChannelObject *)PyTuple_GET_ITEM(args, 0);
+    PyChannelObject *done = (PyChannelObject *)PyTuple_GET_ITEM(args, 1);
+    long n = PyLong_AsLong(PyTuple_GET_ITEM(args, 2)), seen = 0;
+    for (long i = 0; i < n; i++) {
+        PyObject *v = PyChannel_Receive(ch);
+        if (!v) return nullptr;
+        seen++;
+        int r = PyChannel_Send(ch, v);
+        Py_DECREF(v);
+        if (r) return nullptr;
+    }
+    PyObject *count = PyLong_FromLong(seen);
+    int r = count ? PyChannel_Send(done, count) : -1;
+    Py_XDECREF(count);
+    if (r) return nullptr;
+    Py_RETURN_NONE;
+}
+
+// args (channel, done channel, n): n times send i and receive it back.
+PyObject *pingpong_ping(PyObject *self, PyObject *args)
+{
+    PyChannelObject *ch = (PyChannelObject *)PyTuple_GET_ITEM(args, 0);
+    long n = PyLong_AsLong(PyTuple_GET_ITEM(args, 2));
+    for (long i = 0; i < n; i++) {
+        PyObject *v = PyLong_FromLong(i);
+        int r = v ? PyChannel_Send(ch, v) : -1;
+        Py_XDECREF(v);
+        if (r) return nullptr;
+        v = PyChannel_Receive(ch);
+        if (!v) return nullptr;
+        Py_DECREF(v);
+    }
+    Py_RETURN_NONE;
+}
+PyMethodDef pingpong_defs[2] = {
+    {"pingpong_ping", pingpong_ping, METH_VARARGS, nullptr},
+    {"pingpong_pong", pingpong_pong, METH_VARARGS, nullptr},
+};
+
+// nativePingpong(n): n round trips between two native tasklets over one channel, driven from
+// main (which waits on a second channel for the receiver's count, then lets both finish).
+// Returns the count; I[ST] 2 and the error on failure.
+napi_value NativePingpong(napi_env env, napi_callback_info info)
+{
+    GET_ARGS(1);
+    double dn = 0;
+    napi_get_value_double(env, argv[0], &dn);
+    PyChannelObject *ch = PyChannel_New(nullptr), *done = PyChannel_New(nullptr);
+    PyObject *args = ch && done ? Py_BuildValue("(OOl)", (PyObject *)ch, (PyObject *)done, (long)dn) : nullptr;
+    PyTaskletObject *t[2] = {nullptr, nullptr};
+    PyObject *count = nullptr;
+    bool ok = args != nullptr;
+    for (int i = 0; ok && i < 2; i++) {
+        PyObject *fn = PyCFunction_New(&pingpong_defs[i], nullptr);
+        t[i] = fn ? PyTasklet_New(nullptr, fn) : nullptr;
+        Py_XDECREF(fn);
+        ok = t[i] && PyTasklet_Setup(t[i], args, nullptr) == 0;
+    }
+    if (ok) count = PyChannel_Receive(done);
+    while (count && ((t[0] && PyTasklet_Alive(t[0])) || (t[1] && PyTasklet_Alive(t[1])))) {
+        PyObject *r = PyStackless_Schedule(Py_None, 0);
+        if (!r) Py_CLEAR(count);
+        Py_XDECREF(r);
+    }
+    napi_value result;
+    if (count) {
+        B->I[ST] = 0;
+        napi_create_double(env, (double)PyLong_AsLong(count), &result);
+    } else {
+        B->I[ST] = 2;
+        result = take_error(env);
+    }
+    for (PyTaskletObject *x : t)
+        if (x) {
+            if (PyTasklet_Alive(x)) PyTasklet_Kill(x);
+            Py_DECREF((PyObject *)x);
+        }
+    PyErr_Clear();
+    Py_XDECREF(count);
+    Py_XDECREF(args);
+    Py_XDECREF((PyObject *)ch);
+    Py_XDECREF((PyObject *)done);
+    return result;
+}
+
+// ---- the C API table for other addons (stackless/capi.h; NODE.md 5) ----------------------------
+
+// The core's table plus the Node-only entries (one per process: the functions find their
+// thread's state themselves).
+const PyStackless_CAPI *node_capi()
+{
+    static const PyStackless_CAPI table = [] {
+        PyStackless_CAPI t = *slp_capi_table();
+        t.PyStackless_FromJS = PyStackless_FromJS;
+        t.PyStackless_ToJS = PyStackless_ToJS;
+        return t;
+    }();
+    return &table;
+}
+
+// exports._capi and globalThis[Symbol.for(PyStackless_CAPI_KEY)]: the table as an external
+// (read-only, not enumerable), found by PyStackless_ImportAPI.
+void export_capi(napi_env env, napi_value exports)
+{
+    napi_value ext, global, symbol, symbol_for, name, key;
+    if (napi_create_external(env, (void *)node_capi(), nullptr, nullptr, &ext) != napi_ok) fatal_napi("C API table");
+    napi_property_descriptor d = {"_capi", nullptr, nullptr, nullptr, nullptr, ext, napi_default, nullptr};
+    napi_define_properties(env, exports, 1, &d);
+    napi_get_global(env, &global);
+    napi_get_named_property(env, global, "Symbol", &symbol);
+    napi_get_named_property(env, symbol, "for", &symbol_for);
+    napi_create_string_utf8(env, PyStackless_CAPI_KEY, NAPI_AUTO_LENGTH, &name);
+    if (napi_call_function(env, symbol, symbol_for, 1, &name, &key) != napi_ok) fatal_napi("C API key");
+    napi_property_descriptor g = {nullptr, key, nullptr, nullptr, nullptr, ext, napi_default, nullptr};
+    napi_define_properties(env, global, 1, &g);
+}
+
 napi_value ModuleInit(napi_env env, napi_value exports)
 {
     struct { const char *name; napi_callback cb; } fns[] = {
@@ -1739,7 +1862,7 @@ napi_value ModuleInit(napi_env env, napi_value exports)
         {"end", End}, {"runcount", Runcount}, {"poll", Poll}, {"getCallback", GetCallback},
         {"setCallback", SetCallback}, {"switchTrap", SwitchTrap}, {"currentId", CurrentId}, {"current", Current},
         {"threadId", ThreadId}, {"threadInfo", ThreadInfo}, {"uncollectables", Uncollectables},
-        {"scheduleBomb", ScheduleBomb}, {"nativeTest", NativeTest},
+        {"scheduleBomb", ScheduleBomb}, {"nativeTest", NativeTest}, {"nativePingpong", NativePingpong},
     };
     for (auto &f : fns) {
         napi_value fn;
@@ -1753,9 +1876,90 @@ napi_value ModuleInit(napi_env env, napi_value exports)
     napi_get_boolean(env, false, &dbg);
 #endif
     napi_set_named_property(env, exports, "debug", dbg);
+    export_capi(env, exports);
     return exports;
 }
 
 }  // namespace
+
+// ---- Node-specific C API (stackless_api.h): conversions for other addons -----------------------
+
+// Has this thread loaded stackless, and is this its own stack? (else an error). Every addon has
+// an napi_env of its own; the conversions use the binding's (same isolate, same thread: the
+// values are valid in both), so that the references they create belong to the binding.
+static bool capi_usable(napi_env env)
+{
+    char probe;
+    if (!env || !B || !B->env) {
+        PyErr_SetString(PyExc_RuntimeError, "stackless: this thread has not loaded the stackless module");
+        return false;
+    }
+    if (!on_host_stack(&probe)) {
+        PyErr_SetString(PyExc_RuntimeError, "stackless: JS values cannot be converted inside a native tasklet; "
+                                            "convert them in the function JS called");
+        return false;
+    }
+    return true;
+}
+
+// A number property of a JS object (false if absent or not a number).
+static bool int_property(napi_env env, napi_value o, const char *name, int32_t *out)
+{
+    napi_value v;
+    napi_valuetype vt;
+    return napi_get_named_property(env, o, name, &v) == napi_ok && napi_typeof(env, v, &vt) == napi_ok &&
+           vt == napi_number && napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+PyObject *PyStackless_FromJS(napi_env caller_env, napi_value value)
+{
+    if (!capi_usable(caller_env)) return nullptr;
+    napi_env env = B->env;
+    napi_valuetype vt;
+    napi_typeof(env, value, &vt);
+    if (vt == napi_object) {
+        // a stackless channel (its _id names a core channel whose JS object is this one) or a
+        // tasklet (its _slot names a core tasklet whose JS record is this one)
+        int32_t n;
+        bool same = false;
+        if (int_property(env, value, "_id", &n)) {
+            PyChannelObject *c = chan_at(n);
+            napi_value js;
+            if (c && ((JsChannel *)c)->ref && napi_get_reference_value(env, ((JsChannel *)c)->ref, &js) == napi_ok &&
+                js && napi_strict_equals(env, js, value, &same) == napi_ok && same)
+                return Py_NewRef((PyObject *)c);
+        }
+        if (int_property(env, value, "_slot", &n)) {
+            napi_value fn, r;
+            napi_valuetype ft;
+            if (n < 0 && napi_get_named_property(env, value, "_native", &fn) == napi_ok &&
+                napi_typeof(env, fn, &ft) == napi_ok && ft == napi_function) {
+                // a tasklet without a core tasklet yet: tasklet._native() makes it
+                if (napi_call_function(env, value, fn, 0, nullptr, &r) != napi_ok || napi_get_value_int32(env, r, &n) != napi_ok) {
+                    napi_value e;
+                    napi_get_and_clear_last_exception(env, &e);
+                    n = -1;
+                }
+            }
+            PyTaskletObject *t = tasklet_at(n);
+            if (t && napi_strict_equals(env, record_at(env, n), value, &same) == napi_ok && same)
+                return Py_NewRef((PyObject *)t);
+        }
+    }
+    return to_py(env, value);
+}
+
+napi_value PyStackless_ToJS(napi_env caller_env, PyObject *o)
+{
+    if (!capi_usable(caller_env)) return nullptr;
+    napi_env env = B->env;
+    if (!o) {
+        PyErr_SetString(PyExc_SystemError, "PyStackless_ToJS: NULL object");
+        return nullptr;
+    }
+    // an exception instance: the JS error it stands for (what a JS tasklet would catch)
+    if (PyExceptionInstance_Check(o)) return exc_value_to_js(env, nullptr, o);
+    return to_js(env, o);
+}
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, ModuleInit)

@@ -355,6 +355,9 @@ static inline slp_thread *slp_owner(PyTaskletObject *t) { return t->ts && !t->ts
 
 #define SLP_RETURN_ERR(exc, msg, rv) do { PyErr_SetString((exc), (msg)); return (rv); } while (0)
 
+/* The C API as a table (capi_table.c; stackless/capi.h). Node-only entries are NULL. */
+const PyStackless_CAPI *slp_capi_table(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,2 @@
+// require('stackless/bench'): the benchmark hooks (lib/bench.ts, compiled to dist/bench.js).
+module.exports = require('./dist/bench.js');

@@ -103,7 +103,6 @@ function endTasklet(t: tasklet, slot: number, threw: boolean, e?: unknown): void
   t._gen = null;
   t._fn = undefined;   // dead: unbound, like U (STATES.md 1): tempval undefined, setup() fails
   t._args = EMPTY;
-  t._kwargs = undefined;
   t._returned = false;
   t._slot = -1;
   t.tv = undefined;

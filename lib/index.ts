@@ -19,19 +19,22 @@ export {
   OverflowError, ZeroDivisionError, MemoryError, LookupError, KeyError, IndexError, AssertionError,
 };
 
+// The addon is N-API only, so one binary serves every Node version. node-gyp-build picks a local
+// build (build/Release, build/Debug) first, else prebuilds/<platform>-<arch>/ of the package;
+// STACKLESS_PREBUILD=<dir> makes it look in <dir> instead (the cmake-js check uses that).
+// It matches any *.node under build/Release: other addons (the hard-tasklet module) build
+// into their own directories.
 function loadAddon(): any {
   const root = path.resolve(__dirname, '..');
-  const tried: string[] = [];
-  for (const p of ['build/Release/stackless.node', 'build/Debug/stackless.node']) {
-    const f = path.join(root, p);
-    try {
-      return require(f);
-    } catch (e: any) {
-      if (e && e.code !== 'MODULE_NOT_FOUND') throw e;
-      tried.push(f);
-    }
+  try {
+    return require('node-gyp-build')(root);
+  } catch (e: any) {
+    if (!/^No native build was found/.test(e && e.message)) throw e;   // found but failed to load
+    throw new Error(`stackless: no native addon for ${process.platform}-${process.arch} in ${root} `
+      + '(looked in build/Release, build/Debug and prebuilds/). Build it: in a checkout '
+      + '`npm run build:addon` (node-gyp) or `npm run build:addon:cmake` (cmake-js); as an '
+      + `installed dependency \`npm rebuild stackless\`. (node-gyp-build: ${e.message.trim()})`);
   }
-  throw new Error(`stackless: the native addon is not built (tried ${tried.join(', ')}); run npm run build:addon`);
 }
 
 // (copied into a plain object: the addon's exports object is in dictionary mode, and every

@@ -296,5 +296,7 @@ describe("require('stackless/bench')", () => {
     const pkg = require(path.join(root, 'package.json'));
     expect(pkg.files).toContain('bench.js');
     expect(require(path.join(root, 'bench.js'))).toBe(bench);
+    // by name, through the exports map (a package resolves its own name)
+    expect(require('stackless/bench')).toBe(bench);
   });
 });

@@ -64,8 +64,7 @@ export interface AsyncCtx { stores: Stores; frame: unknown }
 
 /** The context of the code running now (for a tasklet being set up). */
 export function captureContext(): AsyncCtx {
-  const frame = H ? H.swapContext() : undefined;
-  if (H) H.swapContext(frame);
+  const frame = H ? H.swapContext() : undefined;   // (no argument: reads, changes nothing)
   return { stores: storesOf(executionAsyncResource()), frame };
 }
 

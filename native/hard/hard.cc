@@ -487,8 +487,9 @@ void Stats(const v8::FunctionCallbackInfo<v8::Value> &info)
     info.GetReturnValue().Set(r);
 }
 
-// swapContext(v) -> the isolate's async context frame (Node's AsyncContextFrame, where
-// AsyncLocalStorage keeps its stores on Node 24), replaced by v. Without that V8 API: undefined.
+// swapContext(v?) -> the isolate's async context frame (Node's AsyncContextFrame, where
+// AsyncLocalStorage keeps its stores on Node 24), replaced by v if given. Without that V8 API:
+// undefined.
 void SwapContext(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
 #if V8_MAJOR_VERSION >= 12

@@ -153,7 +153,9 @@ describe('callbacks', () => {
     S.set_channel_callback((chan, t, sending, willblock) => { chans.push([chan === ch, t === h, sending, willblock]); });
     let h;
     try {
-      h = new S.tasklet(() => { ch.send('x'); while (!stop) { /* spin until preempted */ } }).setup();
+      // The loop makes a call (Date.now): V8 may keep `stop` in a register across a loop without
+      // calls, and a preemption does not reload it (seen on Node 22: the loop never ended).
+      h = new S.tasklet(() => { ch.send('x'); const end = Date.now() + 20000; while (!stop && Date.now() < end) { /* spin until preempted */ } }).setup();
       expect(ch.receive()).toBe('x');
       const v = S.run(2000);   // the spinning tasklet is preempted: the callback runs in the interrupt
       expect(v).toBe(h);

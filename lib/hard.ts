@@ -5,7 +5,7 @@
 // STACKLESS_NO_HARD is not set). It is loaded at the first hard tasklet, not before.
 import * as fs from 'fs';
 import * as path from 'path';
-import { executionAsyncResource } from 'async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'async_hooks';
 
 const ABI = process.versions.modules;
 const file = path.join(__dirname, '..', 'build-hard', `abi${ABI}`, 'stackless_hard.node');
@@ -34,51 +34,35 @@ export function hardModule(): any { return H; }
 
 // ---- async context ----------------------------------------------------------------------------
 // AsyncLocalStorage keeps its stores in one of two places, depending on the Node version:
-// - on the current async resource, under a per-store symbol `kResourceStore` (async_hooks based,
-//   the default up to Node 22): a hard tasklet runs on the host's resource, so its stores are
-//   moved on and off that object around each step;
-// - in the isolate's async context frame (Node 24's AsyncContextFrame): swapped by the module.
-// A tasklet starts with the context of the code that set it up, as an async resource would.
+// - on the current async resource (async_hooks based, the default up to Node 22): each hard
+//   tasklet is an AsyncResource of its own, and its steps run in its scope, so the stores it
+//   sets stay on its resource across switches, and main's stay on main's;
+// - in the isolate's async context frame (Node 24's AsyncContextFrame): the module swaps the
+//   frame around each step and keeps what the tasklet left in it.
+// Either way a tasklet starts with the context of the code that set it up, as an async resource
+// would.
 
-type Stores = [symbol, unknown][] | null;
-
-function storesOf(res: any): Stores {
-  if (res === null || typeof res !== 'object') return null;
-  let out: Stores = null;
-  for (const s of Object.getOwnPropertySymbols(res)) {
-    if (s.description === 'kResourceStore') (out ??= []).push([s, res[s]]);
-  }
-  return out;
-}
-
-function putStores(res: any, stores: Stores): void {
-  if (res === null || typeof res !== 'object') return;
-  for (const s of Object.getOwnPropertySymbols(res)) {
-    if (s.description === 'kResourceStore') delete res[s];
-  }
-  if (stores) for (const [s, v] of stores) res[s] = v;
-}
+// (a frame-based AsyncLocalStorage has no per-instance resource symbol; making one enables nothing)
+const frameMode = !('kResourceStore' in (new AsyncLocalStorage() as object));
 
 /** A hard tasklet's async context. */
-export interface AsyncCtx { stores: Stores; frame: unknown }
+export type AsyncCtx = AsyncResource | { frame: unknown };
 
 /** The context of the code running now (for a tasklet being set up). */
 export function captureContext(): AsyncCtx {
-  const frame = H ? H.swapContext() : undefined;   // (no argument: reads, changes nothing)
-  return { stores: storesOf(executionAsyncResource()), frame };
+  if (frameMode) return { frame: H.swapContext() };   // (no argument: reads, changes nothing)
+  return new AsyncResource('STACKLESS_TASKLET');
 }
 
-/** Around a step of tasklet t (ctx: its context): install ctx, run step, save what t left. */
+/** Runs step (a step of the tasklet whose context is ctx) in that context, and keeps what the
+ * tasklet leaves in it. */
 export function withContext<T>(ctx: AsyncCtx, step: () => T): T {
-  const res = executionAsyncResource();
-  const outer = storesOf(res);
-  putStores(res, ctx.stores);
-  const outerFrame = H.swapContext(ctx.frame);
+  if (!frameMode) return (ctx as AsyncResource).runInAsyncScope(step);
+  const c = ctx as { frame: unknown };
+  const outer = H.swapContext(c.frame);
   try {
     return step();
   } finally {
-    ctx.frame = H.swapContext(outerFrame);
-    ctx.stores = storesOf(res);
-    putStores(res, outer);
+    c.frame = H.swapContext(outer);
   }
 }

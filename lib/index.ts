@@ -109,6 +109,7 @@ function endTasklet(t: tasklet, slot: number, threw: boolean, e?: unknown): void
   t._returned = false;
   t._slot = -1;
   t.tv = undefined;
+  t._ctx = null;
   I[A0] = slot;
   if (threw) {
     I[A1] = 1;

@@ -332,6 +332,29 @@ describe('async context (rule: AsyncLocalStorage saved and restored per tasklet)
     expect(als.getStore()).toBe(undefined);
   });
 
+  it('enterWith inside a tasklet lasts across its switches and does not leak into main', () => {
+    const als = new AsyncLocalStorage();
+    const ch = new S.channel();
+    const seen = [];
+    new S.tasklet(() => {
+      als.enterWith('T');
+      for (let i = 0; i < 3; i++) { ch.receive(); seen.push(als.getStore()); }
+    }).setup();
+    S.run();
+    for (let i = 0; i < 3; i++) { ch.send(i); seen.push(`main:${als.getStore()}`); }
+    expect(seen).toEqual(['T', 'main:undefined', 'T', 'main:undefined', 'T', 'main:undefined']);
+  });
+
+  it('a promise made in a tasklet runs its callback in the tasklet\'s context', async () => {
+    const als = new AsyncLocalStorage();
+    let got = 'unset';
+    let p;
+    new S.tasklet(() => { als.run('T', () => { p = Promise.resolve().then(() => { got = als.getStore(); }); }); }).setup();
+    S.run();
+    await p;
+    expect(got).toBe('T');
+  });
+
   it('a tasklet starts in the context of the code that set it up', () => {
     const als = new AsyncLocalStorage();
     let got;

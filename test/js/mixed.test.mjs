@@ -30,7 +30,7 @@ describe('the function table', () => {
     const table = globalThis[key];
     expect(typeof table).toBe('object');
     expect(Object.keys(globalThis).includes(key)).toBe(false);
-    const binding = require(path.join(root, 'build/Release/stackless.node'));
+    const binding = require(require('node-gyp-build').resolve(root));   // the addon stackless loaded
     expect(binding._capi).toBe(table);
     expect(Object.keys(binding)).not.toContain('_capi');
     expect(A.tryImport(0)).toBe(true);

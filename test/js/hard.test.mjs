@@ -420,6 +420,28 @@ describe('preemption by the watchdog', () => {
     expect(t.alive).toBe(false);
   });
 
+  it('a hard tasklet can be the watchdog: main, interrupted inside a core call, runs it nested', () => {
+    // main is interrupted in set_atomic (a core call that cannot unwind to the trampoline), so
+    // the binding runs the trampoline nested there (hook_step), which steps the hard watchdog
+    let got;
+    const log = [];
+    new S.tasklet(() => {
+      got = S.run(1000);
+      log.push('watchdog resumed');
+      const ch = new S.channel();
+      new S.tasklet(() => ch.send('nested ok')).setup();
+      log.push(ch.receive());   // it blocks again while main sits in the core call
+    }).setup();
+    S.schedule();   // it runs and calls run(): main is next in the queue
+    log.push('main runs');
+    const t0 = Date.now();
+    while (Date.now() - t0 < 5);
+    S.getmain().set_atomic(0);   // an interruption point: main is paused, the watchdog resumes
+    log.push('main resumed');
+    expect(got).toBe(S.getmain());
+    expect(log).toEqual(['main runs', 'watchdog resumed', 'nested ok', 'main resumed']);
+  });
+
   it('atomic postpones preemption; stale interrupts change nothing', () => {
     const ch = new S.channel();
     let n = 0;

@@ -50,9 +50,22 @@ for (const [name, cls] of Object.entries(classes)) {
 
 export const exceptionClasses: Record<string, any> = classes;
 
+// The TaskletExit of kill(): control flow, not an error, and often made by the thousand (killing
+// the tasklets of a finished job), so it captures no JS stack (that costs microseconds each).
+function quietTaskletExit(): TaskletExit {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new TaskletExit();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 // Used by the addon to turn a core error into a JS exception.
 export function makeError(name: string, msg: string): unknown {
   if (name === 'TypeError') return new TypeError(msg);
+  if (name === 'TaskletExit' && msg === '') return quietTaskletExit();
   const cls = classes[name] || Exception;
   return msg === '' ? new cls() : new cls(msg);
 }

@@ -232,6 +232,24 @@ describe('exceptions', () => {
     expect(ch.balance).toBe(0);
   });
 
+  it("kill() raises a TaskletExit without a JS stack (control flow), leaving stackTraceLimit alone", () => {
+    const ch = new S.channel();
+    let caught;
+    const t = new S.tasklet(function* () {
+      try { yield ch.receive_nr(); } catch (e) { caught = e; throw e; }
+    }).setup();
+    S.run();
+    const limit = Error.stackTraceLimit;
+    t.kill();
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(caught).toBeInstanceOf(S.TaskletExit);
+    expect(caught).toBeInstanceOf(S.SystemExit);
+    expect(caught).toBeInstanceOf(Error);
+    expect(caught.stack).toMatch(/^TaskletExit/);
+    expect(caught.stack).not.toMatch(/\n\s+at /);
+    expect(new S.TaskletExit().stack).toMatch(/^TaskletExit.*\n\s+at /);   // made by the user: as any error
+  });
+
   it('throw() raises inside the target, which may catch it', () => {
     const ch = new S.channel();
     const log = [];

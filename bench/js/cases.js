@@ -91,6 +91,29 @@ function hop(impl, hops) {
   });
 }
 
+// ---- the same ping-pong with a native C tasklet answering (adapters with nativeEcho) ----------
+function mixedHop(impl, hops) {
+  const n = Math.max(1, Math.round(hops / 2));
+  const ch = impl.channel();
+  const d = new Done();
+  const out = { sum: -1 };
+  d.target = 1;
+  impl.nativeEcho(ch, n);   // set up first, so it waits on receive
+  impl.tasklet(pingG, ch, n, d, out);
+  impl.run(d);
+  d.check('mixed hop');
+  if (out.sum !== (n * (n - 1)) / 2) throw new Error(`mixed hop: wrong sum ${out.sum}`);
+  return 2 * n;
+}
+
+// ---- ping-pong between two native C tasklets (adapters with nativePingpong) -----------------
+function nativeHop(impl, hops) {
+  const n = Math.max(1, Math.round(hops / 2));
+  const seen = impl.nativePingpong(n);
+  if (seen !== n) throw new Error(`native hop: ${seen} of ${n} values seen`);
+  return 2 * n;
+}
+
 // ---- schedule() round robin among T tasklets; n = switches ---------------------------------
 function* spinG(impl, rounds, d) {
   for (let i = 0; i < rounds; i++) yield impl.schedule_nr();
@@ -222,12 +245,15 @@ async function memory(impl, n) {
 }
 
 // id, title, unit, run; `fixedN` disables calibration (the case defines its size), `quickN`
-// replaces it in --quick runs, `minN` bounds calibration from below.
+// replaces it in --quick runs, `minN` bounds calibration from below; `needs`: only adapters
+// with that method run the case (the others have no native tasklets).
 module.exports = {
   Done,
   release,
   cases: [
     { id: 'hop', title: 'channel hop (ping-pong)', unit: 'ns/hop', run: hop },
+    { id: 'mixed', title: 'channel hop, generator <-> native C tasklet', unit: 'ns/hop', run: mixedHop, needs: 'nativeEcho' },
+    { id: 'native', title: 'channel hop, native C <-> native C tasklet', unit: 'ns/hop', run: nativeHop, needs: 'nativePingpong' },
     { id: 'rr2', title: 'schedule() round robin, 2 tasklets', unit: 'ns/switch', run: (i, n) => roundRobin(i, 2, n) },
     { id: 'rr1000', title: 'schedule() round robin, 1,000 tasklets', unit: 'ns/switch', run: (i, n) => roundRobin(i, 1000, n), minN: 20000 },
     { id: 'spawn', title: 'spawn-run-finish, trivial tasklet', unit: 'ns/tasklet', run: spawn, minN: 2000 },

@@ -176,7 +176,12 @@ function targets(R, skipped, quick) {
   add('RSS per blocked soft tasklet', s('memory', 'rssPerTasklet'), 400, (v) => v <= 400, ' B');
   add('1M blocked soft tasklets created', ratio('block1m'), 1.2, (v) => v <= 1.2, 'x floor');
   add('spawn-run-finish', ratio('spawn'), 1.5, (v) => v <= 1.5, 'x floor');
-  let out = 'Targets for stackless (ratios are against the floor measured in this run):\n';
+  let out = '';
+  if (s('mixed') !== undefined && s('hop') !== undefined && s('native') !== undefined) {
+    out += `Mixed native/JS hop (no floor: the others have no native tasklets): ${fmt(s('mixed'))} ns = ` +
+      `${(s('mixed') / s('hop')).toFixed(2)}x the soft hop, ${(s('mixed') / s('native')).toFixed(2)}x the native hop of this run\n\n`;
+  }
+  out += 'Targets for stackless (ratios are against the floor measured in this run):\n';
   if (skipped) out += `  (${skipped})\n`;
   if (quick) out += '  (quick run: smaller sizes and fewer rounds; a smoke test, not the verdict)\n';
   // e.g. "soft channel hop   1.42x floor  (target <= 1.5x floor)  MET"
@@ -207,7 +212,8 @@ async function main() {
   for (const kase of selected) {
     process.stdout.write(`  ${kase.title} ...`);
     const c0 = Date.now();
-    R[kase.id] = kase.memory ? await memoryCase(kase, avail, o) : await timedCase(kase, avail, o);
+    const impls = kase.needs ? avail.filter((n) => typeof require(IMPLS.find(([m]) => m === n)[1])[kase.needs] === 'function') : avail;
+    R[kase.id] = kase.memory ? await memoryCase(kase, impls, o) : await timedCase(kase, impls, o);
     console.log(` ${((Date.now() - c0) / 1000).toFixed(1)} s`);
     for (const [name, r] of Object.entries(R[kase.id])) {
       if (r.error) console.log(`    ${name} FAILED: ${r.error}`);

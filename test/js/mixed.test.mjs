@@ -292,6 +292,24 @@ describe("require('stackless/bench')", () => {
     expect(() => bench.native_pingpong(-1)).toThrow(RangeError);
   });
 
+  it('native_echo(ch, n) makes a native tasklet that answers n values on ch, then ends', () => {
+    const ch = new S.channel();
+    const obj = { o: 1 };
+    const t = bench.native_echo(ch, 3);
+    expect(t).toBeInstanceOf(S.tasklet);
+    expect(t.scheduled).toBe(true);
+    const got = [];
+    new S.tasklet(function* () {
+      for (const v of [7, 'x', obj]) { yield ch.send_nr(v); got.push(yield ch.receive_nr()); }
+    }).setup();
+    S.run();
+    expect(got).toEqual([7, 'x', obj]);
+    expect(got[2]).toBe(obj);   // the same object came back through C
+    expect(t.alive).toBe(false);
+    expect(() => bench.native_echo({}, 1)).toThrow(/ch must be a stackless.channel/);
+    expect(() => bench.native_echo(ch, -1)).toThrow(RangeError);
+  });
+
   it('is the package entry stackless/bench', () => {
     const pkg = require(path.join(root, 'package.json'));
     expect(pkg.files).toContain('bench.js');

@@ -14,6 +14,8 @@
 //                            return undefined. (An adapter driven by the event loop would
 //                            return done.wait() instead; stackless is synchronous.)
 //   optional maxWaiters      cap on tasklets blocked on one channel (none for stackless).
+//   optional nativeEcho(ch, n)   a native C tasklet answering n values on ch (stackless only)
+//   optional nativePingpong(n)   n round trips between two native C tasklets (stackless only)
 //   optional reset(chans)    called untimed after each round of the 1M-blocked case with the
 //                            channels whose receivers are still blocked, before they are
 //                            dropped. Implement it (e.g. kill the blocked tasklets) if blocked
@@ -46,6 +48,7 @@ for (const k of ['tasklet', 'channel', 'schedule_nr', 'run', 'Py_UnwindToken']) 
 // has more names than V8 keeps in a fast-mode object, so S.f() would be a dictionary lookup
 // (a LoadIC call) on every operation, which is a cost of this adapter, not of stackless.
 const { tasklet, channel, schedule_nr, run } = S;
+const bench = require(path.join(where, 'dist', 'bench.js'));
 
 module.exports = {
   name: 'stackless',
@@ -61,5 +64,7 @@ module.exports = {
       for (let t = ch.queue; t !== undefined; t = ch.queue) t.kill();
     }
   },
+  nativeEcho(ch, n) { bench.native_echo(ch, n); },
+  nativePingpong(n) { return bench.native_pingpong(n); },
   UNWIND: S.Py_UnwindToken,
 };

@@ -41,6 +41,16 @@
 #include "slp_internal.h"
 #include "hard_iface.h"
 
+// Recycled tasklet memory is poisoned while it waits in the spare list, so that AddressSanitizer
+// still reports a use of a tasklet after its end (as it would after free).
+#ifdef SLP_ASAN
+#define SPARE_POISON(p, n) __asan_poison_memory_region((p), (n))
+#define SPARE_UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define SPARE_POISON(p, n) ((void)(p), (void)(n))
+#define SPARE_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace {
 
 enum { ST = 0, CUR = 1, PART = 2, MODE = 3, A0 = 4, A1 = 5, A2 = 6, OUT = 7, QHEAD = 8, WD = 9, NSHARED = 16 };
@@ -1026,8 +1036,12 @@ void drop_slot(int32_t s)
 // plus free cost more than the rest of a spawn in the core.
 void js_tasklet_free(void *p)
 {
-    if (B && B->spare.size() < MAX_SPARE) B->spare.push_back((JsTasklet *)p);
-    else PyObject_Free(p);
+    if (B && B->spare.size() < MAX_SPARE) {
+        SPARE_POISON(p, sizeof(JsTasklet));
+        B->spare.push_back((JsTasklet *)p);
+    } else {
+        PyObject_Free(p);
+    }
 }
 
 PyTaskletObject *js_tasklet_alloc()
@@ -1035,6 +1049,7 @@ PyTaskletObject *js_tasklet_alloc()
     if (B->spare.empty()) return slp_tasklet_alloc(&JsTasklet_Type, B->ts);
     JsTasklet *j = B->spare.back();
     B->spare.pop_back();
+    SPARE_UNPOISON(j, sizeof *j);
     memset((void *)j, 0, sizeof *j);
     PyObject_Init((PyObject *)j, &JsTasklet_Type);
     return slp_tasklet_init(&j->base, B->ts);

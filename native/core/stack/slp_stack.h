@@ -15,8 +15,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* SLP_ASAN: built with AddressSanitizer (gcc says so with __SANITIZE_ADDRESS__, clang with
+ * __has_feature). Its interface is declared here, so the build needs no sanitizer headers. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SLP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SLP_ASAN 1
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+#ifdef SLP_ASAN
+void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
+void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old,
+                                     size_t *size_old);
+void __asan_poison_memory_region(void const volatile *addr, size_t size);
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #endif
 
 typedef struct slp_stack {

@@ -25,24 +25,7 @@
 #include <ucontext.h>
 #endif
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SLP_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SLP_ASAN 1
-#endif
-#endif
-
 #define SLP_HIDDEN __attribute__((visibility("hidden")))
-
-#ifdef SLP_ASAN
-/* From <sanitizer/common_interface_defs.h> and <sanitizer/asan_interface.h>; declared here so
- * the build does not depend on the sanitizer headers being installed. */
-void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
-void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old,
-                                     size_t *size_old);
-void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
-#endif
 
 /* Reached when an entry function returns, which the contract forbids: there is no frame to
  * return to. Called from the asm start stubs as well, hence not static, and `used` so that

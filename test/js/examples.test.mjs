@@ -52,4 +52,13 @@ describe('examples/js', () => {
     expect(lines[lines.length - 1]).toBe('reporter: everything done; the event loop has nothing left to do');
     expect(lines.length).toBe(10);
   });
+
+  it("worker_threads.js: a scheduler per worker; main's tasklets get their results over ports", () => {
+    expect(runExample('worker_threads.js')).toEqual([
+      'thread 0 (main): run() returned; the workers compute meanwhile',
+      'thread 1: 1000 squares of 1..1000 add up to 333833500',
+      'thread 2: 1000 squares of 1001..2000 add up to 2334833500',
+      'thread 0 (main): total 2668667000',
+    ]);
+  });
 });

@@ -33,7 +33,9 @@ function loadAddon(): any {
     throw new Error(`stackless: no native addon for ${process.platform}-${process.arch} in ${root} `
       + '(looked in build/Release, build/Debug and prebuilds/). Build it: in a checkout '
       + '`npm run build:addon` (node-gyp) or `npm run build:addon:cmake` (cmake-js); as an '
-      + `installed dependency \`npm rebuild stackless\`. (node-gyp-build: ${e.message.trim()})`);
+      + 'installed dependency `npm rebuild stackless` (newer npm releases skip the install scripts '
+      + 'of dependencies until they are allowed: `npm install-scripts approve stackless` first). '
+      + `(node-gyp-build: ${e.message.trim()})`);
   }
 }
 

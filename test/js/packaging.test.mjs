@@ -178,5 +178,6 @@ describe('loading the addon (node-gyp-build)', () => {
     expect(r.stderr).toContain(`stackless: no native addon for ${process.platform}-${process.arch}`);
     expect(r.stderr).toContain('npm run build:addon');
     expect(r.stderr).toContain('npm rebuild stackless');
+    expect(r.stderr).toContain('npm install-scripts approve stackless');
   });
 });

@@ -4,6 +4,8 @@
 # Node 20, 22 and 24 into build-hard/), then install the tarball into an empty project
 # and, on each of the three Node majors, block plain-function (hard) tasklets and exchange
 # values over a channel with the package's prebuilt binaries only: nothing is compiled.
+# (prebuildify leaves no build/Release behind: in a checkout, node-gyp-build then loads
+# prebuilds/ until the next `npm run build:addon`.)
 set -euo pipefail
 
 # shellcheck source=scripts/common.sh

@@ -467,6 +467,11 @@ export class tasklet {
   get ignore_nesting(): boolean { return (this._info() & 256) !== 0; }
   get nesting_level(): number { return (this._info() & 512) !== 0 ? 1 : 0; }
   get restorable(): boolean { return (this._info() & 512) === 0; }
+  /** An interrupt of the watchdog was deferred on this tasklet (it was atomic, in a callback,
+   * ...) and happens at its next switch or when the flag that deferred it is cleared. */
+  get pending_irq(): boolean { return (this._info() & 32768) !== 0; }
+  /** Always 0: JS keeps no recursion counter a tasklet could report (Python's frame depth). */
+  get recursion_depth(): number { return 0; }
   get thread_id(): number { return threadId(); }   // a tasklet belongs to the thread that made it
   get id(): number {
     if (this._slot < 0) return -1;

@@ -1196,6 +1196,7 @@ napi_value TInfo(napi_env env, napi_callback_info info)
     bits |= t->tempval == JSVAL ? 4096 : 0;
     bits |= t->tempval == JSFUNC ? 8192 : 0;
     bits |= t->tempval == Py_None ? 16384 : 0;
+    bits |= o && slp_irq_pending(o, t) ? 32768 : 0;   // pending_irq
     I[OUT] = bits;
     I[A1] = (int32_t)t->id;
     return nullptr;

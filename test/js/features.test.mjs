@@ -404,21 +404,29 @@ describe('watchdog: run(timeout) with generator tasklets', () => {
     expect(t.alive).toBe(false);
   });
 
-  it('an atomic tasklet is not interrupted (set_atomic)', () => {
-    let phase = 0, n = 0;
+  it('an atomic tasklet is not interrupted (set_atomic); pending_irq shows the deferred interrupt', () => {
+    let phase = 0, n = 0, pendingBefore, pendingAfter, depth;
     const t = new S.tasklet(function* () {
       const me = S.getcurrent();
       expect(me.set_atomic(1)).toBe(false);
       const t0 = nowUs();
       while (nowUs() - t0 < 5000) { n++; yield 1; }
       phase = 1;
+      pendingBefore = me.pending_irq;
+      depth = me.recursion_depth;
       me.set_atomic(0);   // the postponed interrupt comes at the next yield
+      pendingAfter = me.pending_irq;
       for (;;) { phase = 2; yield 2; }
     }).setup();
+    expect(t.pending_irq).toBe(false);
     expect(S.run(1000)).toBe(t);
     expect(phase).toBe(2);
     expect(n).toBeGreaterThan(1);
     expect(t.atomic).toBe(false);
+    expect(pendingBefore).toBe(true);
+    expect(pendingAfter).toBe(true);   // re-armed when atomic is cleared; fires at the yield
+    expect(t.pending_irq).toBe(false);
+    expect(depth).toBe(0);
     t.kill();
   });
 

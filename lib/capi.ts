@@ -399,15 +399,8 @@ export function PyTasklet_GetFrame(task: unknown): any {
 export function PyTasklet_IsMain(task: unknown): number { return tflag(task, 'is_main'); }
 export function PyTasklet_IsCurrent(task: unknown): number { return tflag(task, 'is_current'); }
 
-/** task.recursion_depth; not supported yet (RuntimeError, -1) until the layer has that attribute. */
-export function PyTasklet_GetRecursionDepth(task: unknown): number {
-  return guard(() => {
-    const t = T(task);
-    const g = getter(TP, 'recursion_depth');
-    if (g === undefined) notSupported('PyTasklet_GetRecursionDepth');
-    return Number(g.call(t));
-  }, -1);
-}
+/** task.recursion_depth (always 0: no Python frames). */
+export function PyTasklet_GetRecursionDepth(task: unknown): number { return tnum(task, 'recursion_depth'); }
 
 export function PyTasklet_GetNestingLevel(task: unknown): number { return tnum(task, 'nesting_level'); }
 export function PyTasklet_Alive(task: unknown): number { return tflag(task, 'alive'); }
@@ -415,18 +408,8 @@ export function PyTasklet_Paused(task: unknown): number { return tflag(task, 'pa
 export function PyTasklet_Scheduled(task: unknown): number { return tflag(task, 'scheduled'); }
 export function PyTasklet_Restorable(task: unknown): number { return tflag(task, 'restorable'); }
 
-/**
- * The tasklet's deferred-interrupt flag (0/1), as C-API.md 3 recommends; not supported yet
- * (RuntimeError, -1) until the layer exposes it (tasklet.pending_irq).
- */
-export function PyTasklet_GetPendingIrq(task: unknown): number {
-  return guard(() => {
-    const t = T(task);
-    const g = getter(TP, 'pending_irq');
-    if (g === undefined) notSupported('PyTasklet_GetPendingIrq');
-    return g.call(t) ? 1 : 0;
-  }, -1);
-}
+/** The tasklet's deferred-interrupt flag (0/1), as C-API.md 3 recommends (task.pending_irq). */
+export function PyTasklet_GetPendingIrq(task: unknown): number { return tflag(task, 'pending_irq'); }
 
 // ---- 4. channel functions ----------------------------------------------------------------------
 

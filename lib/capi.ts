@@ -256,26 +256,11 @@ export function PyTasklet_Bind(task: unknown, func: unknown): any {
   }, NULL);
 }
 
-/**
- * task.bind_thread(thread_id); -1 means the calling thread. Until the layer has bind_thread:
- * binding to the calling thread is the no-op of API.md 2.2; another thread id fails (a runnable
- * tasklet or one with C state with the reference's errors, else RuntimeError "binding a tasklet
- * to another thread is not supported yet", the core's message).
- */
+/** task.bind_thread(thread_id); -1 means the calling thread. */
 export function PyTasklet_BindThread(task: unknown, thread_id: unknown): number {
   return guard(() => {
-    const t = T(task);
-    const id = cint(thread_id, 'thread_id');
-    if (typeof TP.bind_thread === 'function') {
-      TP.bind_thread.call(t, id);
-      return 0;
-    }
-    // Every tasklet of this module instance belongs to this thread (JS objects do not cross
-    // threads), so binding to the calling thread is the no-op of API.md 2.2, rule 1.
-    if (id === -1 || id === S.getmain().thread_id) return 0;
-    if (tget(t, 'scheduled') && !tget(t, 'blocked')) throw new RuntimeError("can't (re)bind a runnable tasklet");
-    if (tget(t, 'nesting_level')) throw new RuntimeError('tasklet has C state on its stack');
-    throw new RuntimeError('binding a tasklet to another thread is not supported yet');
+    TP.bind_thread.call(T(task), cint(thread_id, 'thread_id'));
+    return 0;
   }, -1);
 }
 

@@ -479,6 +479,21 @@ export class tasklet {
     B.tInfo();
     return I[A1];
   }
+  /**
+   * bind_thread(thread_id = -1): moves the tasklet to that thread's scheduler (API.md 2.2). A JS
+   * tasklet cannot leave the thread whose JS objects it is made of, so only the calling thread
+   * (the no-op) works; another thread that uses stackless gives RuntimeError, an unknown id
+   * ValueError('bad thread'), after the checks for runnable tasklets and C state.
+   */
+  bind_thread(thread_id: unknown = -1): void {
+    if (typeof thread_id === 'boolean') thread_id = thread_id ? 1 : 0;
+    if (typeof thread_id !== 'number' || !Number.isInteger(thread_id)) {
+      throw new TypeError(`'${typeName(thread_id)}' object cannot be interpreted as an integer`);
+    }
+    if (thread_id < -1) throw new OverflowError("can't convert negative int to unsigned");
+    I[A0] = this._native();
+    check(B.tBindThread(thread_id));
+  }
   set_atomic(flag: unknown): boolean {
     const f = boolArg(flag, 'set_atomic needs exactly one bool or integer');
     I[A0] = this._native(); I[A1] = 0; I[A2] = f;

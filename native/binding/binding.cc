@@ -1217,6 +1217,23 @@ napi_value TFlag(napi_env env, napi_callback_info info)
     return nullptr;
 }
 
+// tBindThread(threadId): A0 slot; threadId a number, -1 for the calling thread. I[ST] as usual.
+napi_value TBindThread(napi_env env, napi_callback_info info)
+{
+    GET_ARGS(1);
+    int32_t *I = B->I;
+    TASKLET_ARG(t, I[A0]);
+    double id = -1;
+    napi_get_value_double(env, argv[0], &id);
+    unsigned long tid = id < 0 ? (unsigned long)-1 : (unsigned long)id;
+    if (PyTasklet_BindThread(t, tid) < 0) {
+        I[ST] = 2;
+        return take_error(env);
+    }
+    I[ST] = 0;
+    return nullptr;
+}
+
 // tTempval(): A0 slot -> the tempval as JS (only meaningful for real objects)
 napi_value TTempval(napi_env env, napi_callback_info info)
 {
@@ -1870,7 +1887,7 @@ napi_value ModuleInit(napi_env env, napi_value exports)
     struct { const char *name; napi_callback cb; } fns[] = {
         {"init", Init_}, {"tNew", TNew}, {"tFree", TFree}, {"tSetGen", TSetGen}, {"tBind", TBind},
         {"tSetup", TSetup}, {"tInsert", TInsert}, {"tRemove", TRemove}, {"tRun", TRun},
-        {"tThrow", TThrow}, {"tInfo", TInfo}, {"tFlag", TFlag}, {"tTempval", TTempval},
+        {"tThrow", TThrow}, {"tInfo", TInfo}, {"tFlag", TFlag}, {"tBindThread", TBindThread}, {"tTempval", TTempval},
         {"tSetTempval", TSetTempval}, {"tLinks", TLinks}, {"chNew", ChNew}, {"chFree", ChFree},
         {"send", Send}, {"recv", Recv}, {"sendExc", SendExc}, {"chInfo", ChInfo},
         {"chSet", ChSet}, {"schedule", Schedule}, {"run", Run}, {"hostStep", HostStep},

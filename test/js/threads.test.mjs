@@ -193,4 +193,35 @@ describe('worker_threads', () => {
     await w.terminate();
     expect(ch.balance).toBe(0);
   });
+
+  it('bind_thread: a no-op for the own thread; another thread refused after the checks of API.md 2.2', async () => {
+    const ch = new S.channel();
+    const paused = new S.tasklet(function* () {});
+    const blocked = new S.tasklet(function* () { yield ch.receive_nr(); }).setup();
+    S.run();   // it blocks
+    const queued = new S.tasklet(function* () {}).setup();   // runnable
+    const seen = {};
+    const tr = (f) => { try { f(); return 'ok'; } catch (e) { return `${e.constructor.name}: ${e.message}`; } };
+    await runWorker(`
+      const { parentPort } = require('worker_threads');
+      parentPort.postMessage(S.getthreads()[0]);   // a thread that uses stackless
+      parentPort.once('message', () => process.exit(0));
+    `, { onMessage: (other, w) => {
+      seen.own = [tr(() => paused.bind_thread()), tr(() => blocked.bind_thread(S.getthreads()[0]))];
+      seen.other = [tr(() => paused.bind_thread(other)), tr(() => blocked.bind_thread(other))];
+      seen.runnable = tr(() => queued.bind_thread(other));
+      seen.unknown = tr(() => paused.bind_thread(other + 1));
+      seen.mirror = [S.PyTasklet_BindThread(paused, -1), S.PyTasklet_BindThread(paused, other), String(S.PyErr_Fetch())];
+      w.postMessage('done');
+    } });
+    const notYet = 'RuntimeError: binding a tasklet to another thread is not supported yet';
+    expect(seen).toEqual({
+      own: ['ok', 'ok'], other: [notYet, notYet], runnable: "RuntimeError: can't (re)bind a runnable tasklet",
+      unknown: 'ValueError: bad thread', mirror: [0, -1, notYet],
+    });
+    expect(tr(() => paused.bind_thread(-2))).toBe("OverflowError: can't convert negative int to unsigned");
+    expect(tr(() => paused.bind_thread('1'))).toBe("TypeError: 'string' object cannot be interpreted as an integer");
+    blocked.kill();
+    queued.kill();
+  });
 });

@@ -535,6 +535,12 @@ export class tasklet {
     const s = which === 0 ? I[OUT] : I[A1];
     return s >= 0 ? R[s] : undefined;
   }
+  /** The channel the tasklet is blocked on, else undefined (Stackless's undocumented _channel). */
+  get _channel(): channel | undefined {
+    if (this._slot < 0) return undefined;
+    I[A0] = this._slot;
+    return B.tChannel();
+  }
   get next(): tasklet | undefined { return this._link(0); }
   get prev(): tasklet | undefined { return this._link(1); }
   toString(): string { return `<stackless.tasklet${this._slot === 0 ? ' main' : ''}>`; }

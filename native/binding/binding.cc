@@ -1234,6 +1234,14 @@ napi_value TBindThread(napi_env env, napi_callback_info info)
     return nullptr;
 }
 
+// tChannel(): A0 slot -> the channel the tasklet is blocked on, or undefined
+napi_value TChannel(napi_env env, napi_callback_info info)
+{
+    PyTaskletObject *t = tasklet_at(B->I[A0]);
+    if (!t || !t->blocked || !t->chan) return undef(env);
+    return to_js(env, (PyObject *)t->chan);
+}
+
 // tTempval(): A0 slot -> the tempval as JS (only meaningful for real objects)
 napi_value TTempval(napi_env env, napi_callback_info info)
 {
@@ -1887,7 +1895,7 @@ napi_value ModuleInit(napi_env env, napi_value exports)
     struct { const char *name; napi_callback cb; } fns[] = {
         {"init", Init_}, {"tNew", TNew}, {"tFree", TFree}, {"tSetGen", TSetGen}, {"tBind", TBind},
         {"tSetup", TSetup}, {"tInsert", TInsert}, {"tRemove", TRemove}, {"tRun", TRun},
-        {"tThrow", TThrow}, {"tInfo", TInfo}, {"tFlag", TFlag}, {"tBindThread", TBindThread}, {"tTempval", TTempval},
+        {"tThrow", TThrow}, {"tInfo", TInfo}, {"tFlag", TFlag}, {"tBindThread", TBindThread}, {"tChannel", TChannel}, {"tTempval", TTempval},
         {"tSetTempval", TSetTempval}, {"tLinks", TLinks}, {"chNew", ChNew}, {"chFree", ChFree},
         {"send", Send}, {"recv", Recv}, {"sendExc", SendExc}, {"chInfo", ChInfo},
         {"chSet", ChSet}, {"schedule", Schedule}, {"run", Run}, {"hostStep", HostStep},

@@ -250,6 +250,27 @@ describe('exceptions', () => {
     expect(new S.TaskletExit().stack).toMatch(/^TaskletExit.*\n\s+at /);   // made by the user: as any error
   });
 
+  it('_channel: the channel a tasklet is blocked on (sender, receiver, main), else undefined', () => {
+    const a = new S.channel(), b = new S.channel(), c = new S.channel();
+    const r = new S.tasklet(function* () { yield a.receive_nr(); }).setup();
+    const s = new S.tasklet(function* () { yield b.send_nr(1); }).setup();
+    expect(r._channel).toBe(undefined);   // runnable
+    S.run();
+    expect(r._channel).toBe(a);
+    expect(s._channel).toBe(b);
+    let seen;
+    new S.tasklet(function* () { seen = S.getmain()._channel; yield c.send_nr('y'); }).setup();
+    expect(c.receive()).toBe('y');   // main waits on c while that tasklet looks
+    expect(seen).toBe(c);
+    expect(S.getmain()._channel).toBe(undefined);
+    a.send('x');
+    expect(r._channel).toBe(undefined);
+    expect(r.alive).toBe(false);
+    expect(b.receive()).toBe(1);
+    expect(s._channel).toBe(undefined);   // runnable again
+    S.run();
+  });
+
   it('throw() raises inside the target, which may catch it', () => {
     const ch = new S.channel();
     const log = [];

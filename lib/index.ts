@@ -932,6 +932,7 @@ Object.defineProperty(exports, 'threads', { get: getthreads, enumerable: true })
 Object.defineProperty(exports, 'debug', { get: getdebug, enumerable: true });
 Object.defineProperty(exports, 'uncollectables', { get: getuncollectables, enumerable: true });
 
+
 /** @internal for the tests: a native tasklet running a C test function (binding.cc nativeTest). */
 export const _internal = {
   nativeTasklet(op: number, ch: channel | undefined, n: number): tasklet {
@@ -948,3 +949,6 @@ export const _internal = {
 };
 export * from './capi';
 export { await_nr } from './promise';
+
+/** The module itself (API.md 1.1: `stackless.stackless`, as in `from stackless import stackless`). */
+export const stackless: typeof import('./index') = module.exports;

@@ -67,14 +67,15 @@ describe('require and import by name', () => {
 
   it('import: the default export is the module, the named exports are its members', () => {
     const out = node(`
-      import stackless, { tasklet, channel, run, schedule_nr, RuntimeError, NULL, PyChannel_New } from 'stackless';
+      import stackless, { tasklet, channel, run, schedule_nr, RuntimeError, NULL, PyChannel_New, stackless as self } from 'stackless';
       import * as ns from 'stackless';
       const S = stackless;
       ${exchange}
       console.log(JSON.stringify({
         same: tasklet === S.tasklet && channel === S.channel && run === S.run
           && schedule_nr === S.schedule_nr && RuntimeError === S.RuntimeError
-          && NULL === S.NULL && PyChannel_New === S.PyChannel_New && ns.default === S,
+          && NULL === S.NULL && PyChannel_New === S.PyChannel_New && ns.default === S
+          && self === S && S.stackless === S,   // stackless.stackless: the module itself (API.md 1.1)
         url: import.meta.resolve('stackless'),
         got,
       }));

@@ -1,5 +1,6 @@
 // The stackless module from JS: generator tasklets, channels, the scheduler, errors.
 // Run twice by `npm run test:js`: plainly, and under node --expose-gc with gc() between steps.
+import { AsyncLocalStorage } from 'async_hooks';
 import { describe, it, expect, afterEach } from 'vitest';
 import { createRequire } from 'module';
 
@@ -269,6 +270,20 @@ describe('exceptions', () => {
     expect(b.receive()).toBe(1);
     expect(s._channel).toBe(undefined);   // runnable again
     S.run();
+  });
+
+  it('a generator tasklet runs in the async context of the code driving the scheduler (README)', () => {
+    const als = new AsyncLocalStorage();
+    const ch = new S.channel();
+    const seen = [];
+    als.run('creator', () => new S.tasklet(function* () {
+      seen.push(als.getStore());
+      yield ch.receive_nr();
+      seen.push(als.getStore());
+    }).setup());
+    als.run('runner', () => S.run());
+    als.run('sender', () => ch.send(1));
+    expect(seen).toEqual(['runner', 'sender']);
   });
 
   it('throw() raises inside the target, which may catch it', () => {

@@ -19,8 +19,6 @@ const IMPLS = [
 ];
 const PEERS = ['js-csp', 'medium'];
 
-if (process.argv[2] === '--child') child(process.argv[3], process.argv[4]);
-else main().catch((e) => { console.error(e); process.exit(1); });
 
 // ---------------------------------------------------------------- child: one impl, one case
 function child(implName, caseId) {
@@ -245,3 +243,7 @@ async function main() {
   const failed = Object.values(R).some((c) => Object.values(c).some((r) => r.error));
   process.exitCode = failed ? 1 : 0;
 }
+
+// (last: main() uses the module's constants synchronously before its first await)
+if (process.argv[2] === '--child') child(process.argv[3], process.argv[4]);
+else main().catch((e) => { console.error(e); process.exit(1); });

@@ -1895,7 +1895,8 @@ napi_value ModuleInit(napi_env env, napi_value exports)
     struct { const char *name; napi_callback cb; } fns[] = {
         {"init", Init_}, {"tNew", TNew}, {"tFree", TFree}, {"tSetGen", TSetGen}, {"tBind", TBind},
         {"tSetup", TSetup}, {"tInsert", TInsert}, {"tRemove", TRemove}, {"tRun", TRun},
-        {"tThrow", TThrow}, {"tInfo", TInfo}, {"tFlag", TFlag}, {"tBindThread", TBindThread}, {"tChannel", TChannel}, {"tTempval", TTempval},
+        {"tThrow", TThrow}, {"tInfo", TInfo}, {"tFlag", TFlag}, {"tTempval", TTempval},
+        {"tBindThread", TBindThread}, {"tChannel", TChannel},
         {"tSetTempval", TSetTempval}, {"tLinks", TLinks}, {"chNew", ChNew}, {"chFree", ChFree},
         {"send", Send}, {"recv", Recv}, {"sendExc", SendExc}, {"chInfo", ChInfo},
         {"chSet", ChSet}, {"schedule", Schedule}, {"run", Run}, {"hostStep", HostStep},

@@ -42,14 +42,16 @@ export function hardModule(): any { return H; }
 // Either way a tasklet starts with the context of the code that set it up, as an async resource
 // would.
 
-// (a frame-based AsyncLocalStorage has no per-instance resource symbol; making one enables nothing)
-const frameMode = !('kResourceStore' in (new AsyncLocalStorage() as object));
+// Which of the two, found at the first hard tasklet (a frame-based AsyncLocalStorage has no
+// per-instance resource symbol; making one enables nothing)
+let frameMode: boolean | undefined;
 
 /** A hard tasklet's async context. */
 export type AsyncCtx = AsyncResource | { frame: unknown };
 
 /** The context of the code running now (for a tasklet being set up). */
 export function captureContext(): AsyncCtx {
+  frameMode ??= !('kResourceStore' in (new AsyncLocalStorage() as object));
   if (frameMode) return { frame: H.swapContext() };   // (no argument: reads, changes nothing)
   return new AsyncResource('STACKLESS_TASKLET');
 }

@@ -52,7 +52,7 @@ export const exceptionClasses: Record<string, any> = classes;
 
 // The TaskletExit of kill(): control flow, not an error, and often made by the thousand (killing
 // the tasklets of a finished job), so it captures no JS stack (that costs microseconds each).
-function quietTaskletExit(): TaskletExit {
+export function quietTaskletExit(): TaskletExit {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {

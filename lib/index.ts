@@ -5,12 +5,18 @@
 // core run native tasklets (hostStep) when one is current. The protocol with the addon (the
 // shared Int32Array I, the value slots `tv`) is described in native/binding/binding.cc.
 import * as path from 'path';
+import { isMainThread, threadId as workerThreadId } from 'worker_threads';
 import {
   BaseException, SystemExit, TaskletExit, KeyboardInterrupt, Exception, StopIteration, RuntimeError,
   NotImplementedError, RecursionError, ValueError, SystemError, AttributeError, ArithmeticError,
   OverflowError, ZeroDivisionError, MemoryError, LookupError, KeyError, IndexError, AssertionError,
-  makeError, pyname, excFromThrowArgs, excFromClassArgs, typeName, excClassFor,
+  makeError, pyname, excFromThrowArgs, excFromClassArgs, typeName, excClassFor, quietTaskletExit,
 } from './errors';
+import * as E from './engine';
+import {
+  Boom, K_MASK, S_PREP, S_RET, S_THREW, S_HARD_SET, S_HARD_ON, S_ALIVE, S_STARTED, S_RUNQ, S_BSEND, S_BLOCKED,
+  S_ATOMIC, S_IGN, S_BTRAP, S_MAIN, C_CLOSING, C_SA, C_P0, C_P1, prefOf, prefBits,
+} from './engine';
 import { hard_available, loadHard, hardModule, captureContext, withContext, AsyncCtx } from './hard';
 
 export {
@@ -41,11 +47,12 @@ function loadAddon(): any {
 
 // (copied into a plain object: the addon's exports object is in dictionary mode, and every
 // B.f() on it would be a LoadIC call in optimized code instead of a constant)
-const B = { ...loadAddon() };
+const addon = loadAddon();
+const B = { ...addon };
 
 // shared Int32Array indices and delivery modes (binding.cc)
 const ST = 0, CUR = 1, PART = 2, MODE = 3, A0 = 4, A1 = 5, A2 = 6, OUT = 7, QHEAD = 8, WD = 9;
-const M_JSV = 1, M_NONE = 0, M_THROW = 3, M_HARD = 4;
+const M_JSV = 1, M_NONE = 0, M_VAL = 2, M_THROW = 3, M_HARD = 4;
 
 const I = new Int32Array(16);
 const R: any[] = [];   // slot -> tasklet object (0: main); the JS side of every native JS tasklet
@@ -72,6 +79,8 @@ const helpers = {
   },
   mkBomb(type: unknown, value: unknown, tb: unknown): bomb { return new bomb(type, value, tb); },
   excType(value: unknown, name: string): unknown { return excClassFor(value, name); },
+  // binding.cc PyStackless_FromJS: a C caller is about to use the core
+  toCore(): void { toCore(); },
   // binding.cc hook_step: the trampoline, nested inside a core call of main; returns main's value
   nested(v: unknown): unknown {
     pending = v;
@@ -89,11 +98,12 @@ const isGenFn = (f: any): number => (typeof f === 'function' && f.constructor ==
 // How a tasklet runs its function (binding.cc JS_*): 1 generator (soft), 2 plain function on an
 // OS thread of its own (hard), 0 plain function on the scheduler's stack ({ hard: false }, or no
 // hard module).
-const KIND_HARD = 2;
+const KIND_GEN = 1, KIND_HARD = 2;
 function kindOf(f: unknown, hard: boolean | undefined): number {
   if (isGenFn(f)) return 1;
   if (typeof f !== 'function' || hard === false || !hard_available) return 0;
   hardOrThrow();   // loaded at the first hard tasklet
+  toCore();        // (hard tasklets run in the core)
   return KIND_HARD;
 }
 const EMPTY: unknown[] = [];
@@ -101,17 +111,17 @@ const EMPTY: unknown[] = [];
 // ---- the trampoline ---------------------------------------------------------------------------
 
 let pending: unknown;   // the new current tasklet's resume value, delivered as I[MODE] says
+/** hard tasklets' async contexts (captured at setup) */
+const hardCtx = new WeakMap<tasklet, AsyncCtx>();
 
 // (R[slot] stays until the addon is done: the schedule callback and the error handler see the
 // dying tasklet as prev / current)
 function endTasklet(t: tasklet, slot: number, threw: boolean, e?: unknown): void {
-  t._gen = null;
-  t._fn = undefined;   // dead: unbound, like U (STATES.md 1): tempval undefined, setup() fails
-  t._args = EMPTY;
-  t._returned = false;
+  t._ga = undefined;   // dead: unbound, like U (STATES.md 1): tempval undefined, setup() fails
+  t._st &= ~(S_PREP | S_STARTED | S_RET | S_THREW);
   t._slot = -1;
   t.tv = undefined;
-  t._ctx = null;
+  hardCtx.delete(t);
   I[A0] = slot;
   if (threw) {
     I[A1] = 1;
@@ -136,12 +146,12 @@ function trampoline(): void {
     const mode = I[MODE];
     if (mode === M_HARD) {
       // it runs on its thread (and takes its resume value there) until it hands control back
-      pending = withContext(t._ctx as AsyncCtx, B.hostStep);
+      pending = withContext(hardCtx.get(t) as AsyncCtx, B.hostStep);
       continue;
     }
     let v = pending;
     pending = undefined;
-    let g = t._gen;
+    let g = t._ga;
     let res: IteratorResult<unknown>;
     if (t._returned) {
       // it returned right after a switching call (see below): it ends now that it runs again
@@ -150,16 +160,15 @@ function trampoline(): void {
       continue;
     }
     try {
-      if (g === null) {
+      if ((t._st & S_STARTED) === 0) {
+        t._st = (t._st & ~S_PREP) | S_STARTED;
         if (mode === M_THROW) throw v;
-        const args = t._args;
-        t._args = EMPTY;   // consumed by the call (a blocked tasklet keeps no copy)
-        if (t._isGen === 0) {
-          t._fn.apply(undefined, args);
+        if ((t._st & K_MASK) !== KIND_GEN) {
+          t._ga = undefined;
+          g();   // the prepared call of a plain function
           endTasklet(t, slot, false);
           continue;
         }
-        g = t._gen = t._fn.apply(undefined, args);
         res = g.next();
       } else if (mode === M_THROW) {
         res = g.throw(v);
@@ -227,9 +236,10 @@ function runHard(): void {
   let threw = false, err: unknown;
   try {
     check(B.hardBegin());   // a kill or throw that came before the start raises here
-    const args = t._args;
-    t._args = EMPTY;   // consumed by the call
-    t._fn.apply(undefined, args);
+    const call = t._ga;
+    t._ga = undefined;
+    t._st = (t._st & ~S_PREP) | S_STARTED;
+    call();
   } catch (e) {
     threw = true;
     err = e;
@@ -247,6 +257,11 @@ function abortHard(msg?: string): void {
 /** The main tasklet's call switched away: run the others until it is back, return its value. */
 function mainWait(r: unknown): unknown {
   pending = r;
+  return mainResume();
+}
+
+/** The core's trampoline runs until main is current; returns main's resume value. */
+function mainResume(): unknown {
   trampoline();
   const mode = I[MODE];
   let v = pending;
@@ -286,36 +301,72 @@ function boolArg(v: unknown, msg: string): number {
   throw new TypeError(msg);
 }
 
+/** The function t is bound to and not set up with yet (the core's tempval of a bound tasklet). */
+function boundFn(t: tasklet): any { return (t._st & (S_PREP | S_STARTED)) === 0 ? t._ga : undefined; }
+
+/**
+ * What a tasklet set up with fn(...args) runs when it starts. A generator function is called now:
+ * that makes its generator (no code of its body runs; only its parameters are bound, default
+ * values included), so that a tasklet waiting to start keeps no argument array. An exception from
+ * binding the parameters is thrown when the tasklet starts, as the call would throw it then.
+ * A plain function's call is kept as a closure.
+ */
+function prepareCall(fn: any, args: unknown[], kind: number): any {
+  if (kind === KIND_GEN) {
+    try {
+      return fn(...args);
+    } catch (e) {
+      return failedStart(e);
+    }
+  }
+  return () => fn(...args);
+}
+function* failedStart(e: unknown): Generator<never, never, unknown> { throw e; }
+
 export class tasklet {
-  /** @internal */ _slot = -1;
-  /** @internal */ _fn: any = undefined;
-  /** @internal the arguments of the first call (kwargs appended), until it starts */ _args: unknown[] = EMPTY;
-  /** @internal */ _gen: any = null;
-  /** @internal */ _isGen = 0;
-  /** @internal */ _returned = false;
-  /** @internal a plain function runs as a hard tasklet unless this is false */ _hard: boolean | undefined = undefined;
-  /** @internal a hard tasklet's async context */ _ctx: AsyncCtx | null = null;
-  /** @internal the JS value slot: a value handed over, or the resume value (binding.cc) */
+  // (6 fields: a blocked tasklet's size is what a million of them cost)
+  /** @internal the core tasklet's slot; -1: none (yet); below -1: -1 - the id the engine gave it */
+  _slot = -1;
+  /** @internal the function it is bound to; once set up (S_PREP) what it runs: the generator
+   * (made at setup: see prepareCall) or a plain function's call; once started (S_STARTED) the
+   * generator */
+  _ga: any = undefined;
+  /** @internal the JS value slot: a value handed over, or the resume value (binding.cc); the
+   * tempval while the engine runs the thread */
   tv: unknown = undefined;
+  /** @internal engine: the next tasklet in the run queue or channel queue */ _next: tasklet | null = null;
+  /** @internal engine: the channel it is blocked on */ _chan: channel | null = null;
+  /** @internal kind and flags (engine.ts S_*; in core mode the kind, S_STARTED, S_RET and the
+   * option) */
+  _st = 0;
 
   constructor(func?: unknown, args?: unknown[] | null, kwargs?: object | null, options?: { hard?: boolean }) {
     if (typeof func === 'function' && args === undefined && kwargs === undefined && options === undefined) {
-      this._fn = func;   // the common `new tasklet(fn)`: what bind(fn) does for a new tasklet
-      this._isGen = kindOf(func, undefined);
+      this._ga = func;   // the common `new tasklet(fn)`: what bind(fn) does for a new tasklet
+      this._st = kindOf(func, undefined);
       return;
     }
     if (options !== undefined && options !== null) {
       if (typeof options !== 'object') throw new TypeError('tasklet options must be an object like { hard: false }');
-      if (options.hard !== undefined) this._hard = !!options.hard;
+      if (options.hard !== undefined) this._st |= options.hard ? S_HARD_SET | S_HARD_ON : S_HARD_SET;
     }
     if (func !== undefined || (args !== undefined && args !== null) || (kwargs !== undefined && kwargs !== null)) {
       this.bind(func, args, kwargs);
     }
   }
 
+  /** @internal how its function runs (kindOf) */
+  get _isGen(): number { return this._st & K_MASK; }
+  set _isGen(k: number) { this._st = (this._st & ~K_MASK) | k; }
+  /** @internal it returned right after a switching call (the trampoline ends it when it runs) */
+  get _returned(): boolean { return (this._st & S_RET) !== 0; }
+  set _returned(v: boolean) { this._st = v ? this._st | S_RET : this._st & ~(S_RET | S_THREW); }
+  /** @internal the { hard } option */
+  get _hard(): boolean | undefined { return (this._st & S_HARD_SET) === 0 ? undefined : (this._st & S_HARD_ON) !== 0; }
+
   /** @internal create the core tasklet in a new slot; setUp: also set it up (runnable) */
   _newSlot(setUp: number): number {
-    I[A0] = this._isGen;
+    I[A0] = this._st & K_MASK;
     I[A1] = setUp;
     const e = B.tNew();
     if (I[ST] === 2) throw e;
@@ -325,15 +376,24 @@ export class tasklet {
     return s;
   }
 
-  /** @internal the native tasklet, created on first need */
+  /** @internal the core tasklet (core mode), created on first need with what the engine knew */
   _native(): number {
     if (this._slot < 0) {
+      if (engineState(this)) {
+        adopt(this, 0, -1, 0);
+        return this._slot;
+      }
       const s = this._newSlot(0);
-      if (this._fn === undefined) {
+      if (boundFn(this) === undefined) {
         I[A0] = s; I[A1] = 0; I[A2] = 0;
         check(B.tBind());
       }
     }
+    return this._slot;
+  }
+  /** @internal core mode: the slot, after moving in what the engine knew (-1: no core tasklet) */
+  _sl(): number {
+    if (this._slot < 0 && engineState(this)) this._native();
     return this._slot;
   }
 
@@ -345,65 +405,114 @@ export class tasklet {
     if (args !== undefined && !Array.isArray(args)) throw new TypeError('tasklet args must be a tuple or None');
     if (kwargs !== undefined && typeof kwargs !== 'object') throw new TypeError('tasklet kwargs must be a dictionary or None');
     const prepared = args !== undefined || kwargs !== undefined;
-    if (this._slot < 0 && !prepared) {
-      this._fn = func;
-      this._isGen = kindOf(func, this._hard);
-      this._gen = null;
-      this._returned = false;
+    if (E.on) {
+      const st = this._st;
+      if (this === E.cur) throw new RuntimeError("can't (re)bind the current tasklet");
+      if ((st & (S_RUNQ | S_BLOCKED)) !== 0) throw new RuntimeError('tasklet is scheduled');
+      if (this === mainTasklet && !prepared) throw new RuntimeError("can't unbind the main tasklet");
+      const fn = func !== undefined ? func : boundFn(this);
+      if (prepared && fn === undefined) throw new RuntimeError('the tasklet was not bound to a function');
+      // (the engine's tasklets are never hard: a hard one hands the thread to the core first)
+      const kind = func !== undefined ? kindOf(func, this._hard) : this._st & K_MASK;
+      if (!E.on) return this.bind(func, args, kwargs);
+      this._st = (st & (S_HARD_SET | S_HARD_ON | S_ATOMIC | S_IGN | S_BTRAP | S_MAIN)) | kind;
+      this.tv = undefined;
+      if (!prepared) {
+        this._ga = func;
+        return this;
+      }
+      this._ga = prepareCall(fn, kwargs === undefined ? args || EMPTY : [...(args || EMPTY), kwargs], kind);
+      this._st |= S_ALIVE | S_PREP;
       return this;
     }
-    if (this._slot < 0 && this._fn === undefined && func === undefined) {
+    if (this._slot < 0 && !prepared && !engineState(this)) {
+      this._ga = func;
+      this._isGen = kindOf(func, this._hard);
+      this._st &= ~(S_PREP | S_STARTED | S_RET | S_THREW);
+      return this;
+    }
+    const fn = func !== undefined ? func : boundFn(this);
+    if (this._slot < 0 && fn === undefined && !engineState(this)) {
       throw new RuntimeError('the tasklet was not bound to a function');
     }
     const s = this._native();
     I[A0] = s; I[A1] = func !== undefined ? 1 : 0; I[A2] = prepared ? 1 : 0;
     check(B.tBind());
     if (func !== undefined) {
-      this._fn = func;
       this._isGen = kindOf(func, this._hard);
       I[A0] = s; I[A1] = this._isGen;
       B.tSetGen();
-    } else if (!prepared) {
-      this._fn = undefined;
     }
+    this._st &= ~(S_PREP | S_STARTED | S_RET | S_THREW);
     if (prepared) {
-      this._args = kwargs === undefined ? args || EMPTY : [...(args || EMPTY), kwargs];
-      if (this._isGen === KIND_HARD) this._ctx = captureContext();
+      this._ga = prepareCall(fn, kwargs === undefined ? args || EMPTY : [...(args || EMPTY), kwargs], this._st & K_MASK);
+      this._st |= S_PREP;
+      if (this._isGen === KIND_HARD) hardCtx.set(this, captureContext());
+    } else {
+      this._ga = func;
     }
-    this._gen = null;
-    this._returned = false;
     return this;
   }
 
   setup(...args: unknown[]): this {
-    if (this._slot < 0) {
-      if (this._fn === undefined) throw new RuntimeError('the tasklet was not bound to a function');
+    if (E.on) {
+      const st = this._st;
+      if ((st & (S_ALIVE | S_RUNQ)) !== 0) throw new RuntimeError('tasklet is alive');
+      const fn = this._ga;
+      if (fn === undefined) throw new RuntimeError('the tasklet was not bound to a function');
+      if ((st & K_MASK) === KIND_GEN) {
+        // (prepareCall, inline: a spawn's cost is mostly this)
+        try {
+          this._ga = fn(...args);
+        } catch (e) {
+          this._ga = failedStart(e);
+        }
+      } else {
+        this._ga = prepareCall(fn, args, st & K_MASK);
+      }
+      this._st = st | S_ALIVE | S_PREP;
+      this.tv = undefined;
+      E.append(this);
+      return this;
+    }
+    const fn = boundFn(this);
+    if (this._slot < 0 && !engineState(this)) {
+      if (fn === undefined) throw new RuntimeError('the tasklet was not bound to a function');
       this._newSlot(1);
     } else {
-      I[A0] = this._slot;
+      I[A0] = this._native();
       check(B.tSetup());
     }
-    this._args = args;
-    this._gen = null;
-    this._returned = false;
-    if (this._isGen === KIND_HARD) this._ctx = captureContext();
+    this._st &= ~(S_STARTED | S_RET | S_THREW);
+    this._ga = prepareCall(fn, args, this._st & K_MASK);
+    this._st |= S_PREP;
+    if (this._isGen === KIND_HARD) hardCtx.set(this, captureContext());
     return this;
   }
 
   insert(): this {
+    if (E.on) {
+      E.insert(this);
+      return this;
+    }
     I[A0] = this._native();
     check(B.tInsert());
     return this;
   }
 
   remove(): this {
-    if (this._slot < 0) return this;
+    if (E.on) {
+      E.remove(this);
+      return this;
+    }
+    if (this._sl() < 0) return this;
     I[A0] = this._slot;
     check(B.tRemove());
     return this;
   }
 
   /** @internal */ _run(nr: number, sw: number): unknown {
+    if (E.on) return E.runSwitch(this, sw, nr);
     const me = I[CUR];
     I[A0] = this._native(); I[A1] = nr; I[A2] = sw;
     return fin(me, B.tRun());
@@ -414,7 +523,8 @@ export class tasklet {
   switch_nr(): unknown { return this._run(1, 1); }
 
   /** @internal */ _throw(name: string, exc: unknown, pending: boolean, nr: number, kill: boolean): unknown {
-    if (this._slot < 0) {
+    if (E.on) return E.throwTo(this, exc, pending, nr, kill, quietTaskletExit);
+    if (this._sl() < 0) {
       if (kill || exc instanceof TaskletExit) return undefined;   // not alive: nothing to do
       throw new RuntimeError('You cannot throw to a dead tasklet');
     }
@@ -445,8 +555,23 @@ export class tasklet {
     return this._throw(pyname(e), e, false, 1, false);
   }
 
-  /** @internal */ _info(): number {
-    if (this._slot < 0) return 0;
+  /** @internal the state bits of binding.cc tInfo */ _info(): number {
+    if (E.on) {
+      const st = this._st;
+      let bits = 0;
+      if ((st & S_ALIVE) !== 0) bits |= 1;
+      if (E.paused(this)) bits |= 2;
+      if ((st & S_BLOCKED) !== 0) bits |= 4 | 8;
+      if ((st & S_RUNQ) !== 0) bits |= 8;
+      if (this === mainTasklet) bits |= 16;
+      if (this === E.cur) bits |= 32;
+      if ((st & S_ATOMIC) !== 0) bits |= 64;
+      if ((st & S_BTRAP) !== 0) bits |= 128;
+      if ((st & S_IGN) !== 0) bits |= 256;
+      if (E.irqPending(this)) bits |= 32768;
+      return bits;
+    }
+    if (this._sl() < 0) return 0;
     I[A0] = this._slot;
     B.tInfo();
     return I[OUT];
@@ -461,6 +586,10 @@ export class tasklet {
   get block_trap(): boolean { return (this._info() & 128) !== 0; }
   set block_trap(v: boolean) {
     const f = boolArg(v, 'block_trap must be set to a bool or integer');
+    if (E.on) {
+      this._st = f !== 0 ? this._st | S_BTRAP : this._st & ~S_BTRAP;
+      return;
+    }
     I[A0] = this._native(); I[A1] = 1; I[A2] = f;
     B.tFlag();
   }
@@ -474,7 +603,11 @@ export class tasklet {
   get recursion_depth(): number { return 0; }
   get thread_id(): number { return threadId(); }   // a tasklet belongs to the thread that made it
   get id(): number {
-    if (this._slot < 0) return -1;
+    if (E.on && this !== mainTasklet) {
+      if (this._slot === -1) this._slot = -1 - E.newId();
+      return -1 - this._slot;
+    }
+    if (this._sl() < 0) return -1;
     I[A0] = this._slot;
     B.tInfo();
     return I[A1];
@@ -491,31 +624,48 @@ export class tasklet {
       throw new TypeError(`'${typeName(thread_id)}' object cannot be interpreted as an integer`);
     }
     if (thread_id < -1) throw new OverflowError("can't convert negative int to unsigned");
+    if (E.on) {
+      if (thread_id === -1 || thread_id === threadId()) return;
+      toCore();   // (the core knows the other threads)
+    }
     I[A0] = this._native();
     check(B.tBindThread(thread_id));
   }
   set_atomic(flag: unknown): boolean {
     const f = boolArg(flag, 'set_atomic needs exactly one bool or integer');
+    if (E.on) return E.setAtomic(this, f);
     I[A0] = this._native(); I[A1] = 0; I[A2] = f;
     B.tFlag();
     return I[OUT] !== 0;
   }
   set_ignore_nesting(flag: unknown): boolean {
     const f = boolArg(flag, 'set_ignore_nesting needs exactly one bool or integer');
+    if (E.on) return E.setIgnoreNesting(this, f);
     I[A0] = this._native(); I[A1] = 2; I[A2] = f;
     B.tFlag();
     return I[OUT] !== 0;
   }
   get tempval(): unknown {
-    if (this._slot < 0) return this._fn;
+    if (E.on) {
+      const v = this.tv;
+      if (v instanceof bomb) return v;
+      if (v instanceof Boom) return new bomb(excClassFor(v.e, pyname(v.e)), v.e);
+      if (v === undefined && (this._st & S_ALIVE) === 0) return this._ga;   // bound: the function
+      return v;
+    }
+    if (this._sl() < 0) return boundFn(this);
     const bits = this._info();
     if (bits & 4096) return this.tv;
-    if (bits & 8192) return this._fn;
+    if (bits & 8192) return boundFn(this);
     if (bits & 16384) return undefined;
     I[A0] = this._slot;
     return B.tTempval();
   }
   set tempval(v: unknown) {
+    if (E.on) {
+      this.tv = v;   // (a bomb is a Boom: it explodes when the tasklet resumes)
+      return;
+    }
     const s = this._native();
     if (v instanceof bomb) {
       // a real bomb in the core: the tasklet explodes when it resumes (API.md 9.2)
@@ -529,7 +679,17 @@ export class tasklet {
     check(B.tSetTempval());
   }
   /** @internal */ _link(which: number): tasklet | undefined {
-    if (this._slot < 0) return undefined;
+    if (E.on) {
+      if ((this._st & S_RUNQ) !== 0) return (which === 0 ? E.runqNext(this) : E.runqPrev(this)) as tasklet;
+      const ch = this._chan;
+      if (ch === null) return undefined;
+      if (which === 0) return this._next ?? undefined;
+      let p: tasklet | null = ch._head;
+      if (p === this) return undefined;
+      while (p !== null && p._next !== this) p = p._next;
+      return p ?? undefined;
+    }
+    if (this._sl() < 0) return undefined;
     I[A0] = this._slot;
     B.tLinks();
     const s = which === 0 ? I[OUT] : I[A1];
@@ -537,13 +697,14 @@ export class tasklet {
   }
   /** The channel the tasklet is blocked on, else undefined (Stackless's undocumented _channel). */
   get _channel(): channel | undefined {
-    if (this._slot < 0) return undefined;
+    if (E.on) return this._chan ?? undefined;
+    if (this._sl() < 0) return undefined;
     I[A0] = this._slot;
     return B.tChannel();
   }
   get next(): tasklet | undefined { return this._link(0); }
   get prev(): tasklet | undefined { return this._link(1); }
-  toString(): string { return `<stackless.tasklet${this._slot === 0 ? ' main' : ''}>`; }
+  toString(): string { return `<stackless.tasklet${this === mainTasklet ? ' main' : ''}>`; }
 }
 export { tasklet as Tasklet };
 
@@ -551,25 +712,195 @@ const mainTasklet = new tasklet();
 mainTasklet._slot = 0;
 R[0] = mainTasklet;
 
+// ---- the JS engine and the hand-over to the core -------------------------------------------------
+
+E.init(mainTasklet, UNWIND, isMainThread, workerThreadId);
+E.setCannotBlockMessage(hard_available
+  ? 'this tasklet runs a plain function on the scheduler\'s stack and cannot block (it was created ' +
+    'with { hard: false }): drop that option to make it a hard tasklet, or make it a generator ' +
+    'function (function*) and block with `yield ch.receive_nr()`'
+  : 'this tasklet runs a plain function on the scheduler\'s stack and cannot block (hard tasklets ' +
+    'are not available: stackless.hard_available is false, see `npm run build:hard`): make it a ' +
+    'generator function (function*) and block with `yield ch.receive_nr()`');
+
+// The bits of tasklet._st that only the engine sets: a tasklet with any of them (or an id) has
+// state the core must take over before it works on the tasklet.
+const ENGINE_ONLY = ~(K_MASK | S_HARD_SET | S_HARD_ON | S_MAIN | S_RET | S_STARTED | S_PREP);
+function engineState(t: tasklet): boolean { return (t._st & ENGINE_ONLY) !== 0 || t._slot < -1; }
+
+/**
+ * Moves tasklet t into the core (binding.cc tAdopt): a core tasklet with what the engine knew
+ * (started or not, flags, id, tempval), placed at place: 0 nowhere, 1 the run queue's tail,
+ * 2 channel chId's queue in direction dir.
+ */
+function adopt(t: tasklet, place: number, chId: number, dir: number): void {
+  const st = t._st;
+  const id = t._slot < -1 ? -1 - t._slot : 0;
+  if (t !== mainTasklet) {
+    I[A0] = st & K_MASK; I[A1] = 0;
+    const e = B.tNew();
+    if (I[ST] === 2) throw e;
+    t._slot = I[OUT];
+    R[t._slot] = t;
+    if (boundFn(t) === undefined && (st & S_ALIVE) === 0) {
+      I[A0] = t._slot; I[A1] = 0; I[A2] = 0;
+      check(B.tBind());
+    }
+  }
+  const bits = ((st & S_STARTED) !== 0 ? 1 : 0) | ((st & S_ATOMIC) !== 0 ? 2 : 0) | ((st & S_IGN) !== 0 ? 4 : 0) |
+    ((st & S_BTRAP) !== 0 ? 8 : 0) | ((st & S_ALIVE) !== 0 ? 16 : 0);
+  let v = t.tv;
+  if ((st & S_THREW) !== 0 && !(v instanceof Boom)) v = new Boom(t._ga);   // it ends with that
+  let mode = -1;
+  if (v instanceof Boom) mode = 3;
+  else if (v !== undefined) mode = 1;
+  else if ((st & S_ALIVE) !== 0) mode = 0;
+  const e = v instanceof Boom ? v.exc() : undefined;
+  check(B.tAdopt(t._slot, bits, place, chId, dir, mode, id, E.irqEpoch(t), mode === 3 ? pyname(e) : '', e));
+  if (mode === 3) t.tv = undefined;
+  t._st = st & (K_MASK | S_PREP | S_STARTED | S_RET | S_HARD_SET | S_HARD_ON | S_MAIN);
+  if ((st & S_THREW) !== 0) t._ga = undefined;
+  t._next = null;
+  t._chan = null;
+}
+
+/**
+ * The thread leaves the JS engine for the core, for good: at its first native or hard tasklet,
+ * when an addon imports the C API, or when C code converts one of its objects. The run queue,
+ * main's place, the watchdog's run() frames, callbacks and switch_trap move now; a blocked
+ * tasklet moves with its channel, and a paused one by itself, when the core first needs them
+ * (channel._cid, tasklet._native).
+ */
+function toCore(): void {
+  if (!E.on) return;
+  if (process.env.STACKLESS_TRACE_HANDOVER) process.stderr.write(`stackless: hand-over to the core\n${new Error().stack}\n`);
+  if (E.inCallbackNow()) {
+    throw new RuntimeError('stackless: a native or hard tasklet cannot be created, nor the C API used, '
+      + 'inside a callback or the error handler while the thread runs on the JS engine: do it once outside '
+      + 'first (or set STACKLESS_ENGINE=core)');
+  }
+  const snap = E.snapshot();
+  const c = snap.cur as tasklet;
+  // the current tasklet's resume value is "delivered" (as by the core's switch), for the case it
+  // was switched to and has not run yet (the tasklet that is running has consumed its own)
+  const v = c.tv;
+  c.tv = undefined;
+  if (v instanceof Boom) {
+    I[MODE] = M_THROW;
+    pending = v.exc();
+  } else {
+    I[MODE] = M_VAL;
+    pending = v;
+  }
+  E.handOver();
+  B.adoptBegin();
+  const m = mainTasklet;
+  const mainSt = m._st;
+  for (const t of snap.runq) adopt(t as tasklet, 1, -1, 0);
+  if ((mainSt & S_BLOCKED) !== 0) (m._chan as channel)._cid();   // main moves in with its channel
+  else if ((mainSt & S_RUNQ) === 0) adopt(m, 0, -1, 0);           // main waits in run()
+  for (const f of snap.frames) {
+    if ((f.caller as tasklet)._slot < 0) adopt(f.caller as tasklet, 0, -1, 0);
+  }
+  const slot = (t: unknown): number => (t === null ? -1 : (t as tasklet)._slot);
+  const now = performance.now() * 1000;
+  B.adoptEnd(c._slot,
+    snap.frames.map((f) => [slot(f.caller), f.owns ? 1 : 0, slot(f.savedOwner), f.savedTimeout,
+      now - f.savedSliceStart, f.savedFlags]),
+    [slot(snap.wd.owner), snap.wd.timeout, snap.wd.flags, snap.wd.elapsed, snap.wd.epoch]);
+  for (let kind = 0; kind < 3; kind++) {
+    if (snap.callbacks[kind] !== undefined) B.setCallback(kind, snap.callbacks[kind]);
+  }
+  if (snap.trap !== 0) {
+    I[A0] = snap.trap;
+    B.switchTrap();
+  }
+}
+
+// A JS stack the engine was running when it handed over goes on in the core's terms.
+E.migrated.mainResume = mainResume;
+E.migrated.afterStep = (t0: unknown, res: IteratorResult<unknown>): void => {
+  const t = t0 as tasklet;
+  const slot = t._slot;
+  if (res.done === true) {
+    if (I[CUR] !== slot) t._returned = true;
+    else endTasklet(t, slot, false);
+  } else if (res.value !== UNWIND && I[CUR] === slot) {
+    // it yielded a value (not a switch) and goes on: the core's trampoline resumes it with it
+    pending = res.value;
+    I[MODE] = M_VAL;
+  }
+};
+E.migrated.afterThrow = (t0: unknown, e: unknown): void => {
+  const t = t0 as tasklet;
+  const slot = t._slot;
+  if (I[CUR] === slot) {
+    endTasklet(t, slot, true, e);
+  } else {
+    // it switched, then threw: it ends with e when it runs again
+    t._returned = true;
+    I[A0] = slot; I[A1] = 3;
+    check(B.tSetTempval(pyname(e), e));
+  }
+};
+
+// The C API table for other addons (NODE.md 5): PyStackless_ImportAPI looks it up here, and
+// that lookup moves the thread into the core (C callers work on the core's objects).
+const capiTable = addon._capi;
+Object.defineProperty(globalThis, Symbol.for('stackless.capi'), {
+  get() {
+    toCore();
+    return capiTable;
+  },
+  configurable: true,
+});
+if (process.env.STACKLESS_ENGINE === 'core') toCore();
+
 // ---- channel ----------------------------------------------------------------------------------
 
 const channelRegistry = new FinalizationRegistry<number>((id) => B.chFree(id));
 
 export class channel {
-  /** @internal */ _id: number;
+  /** @internal the core channel's id, -1: none (yet) */ _id = -1;
+  /** @internal engine: waiters (balance > 0: senders) */ _bal = 0;
+  /** @internal engine: the first waiting tasklet */ _head: tasklet | null = null;
+  /** @internal engine: the last waiting tasklet */ _tail: tasklet | null = null;
+  /** @internal closing, schedule_all, preference (engine.ts C_*), until the core channel exists */
+  _cl = 0;
 
-  constructor() {
-    B.chNew(this);
-    this._id = I[OUT];
-    channelRegistry.register(this, this._id);
+  /** @internal core mode: the core channel, made on first use with what the engine knew */
+  _cid(): number {
+    if (this._id < 0) {
+      if (E.on) toCore();
+      B.chNew(this);
+      const id = I[OUT];
+      this._id = id;
+      channelRegistry.register(this, id);
+      if (prefOf(this._cl) !== -1) this._set(2, prefOf(this._cl));
+      if ((this._cl & C_SA) !== 0) this._set(3, 1);
+      if ((this._cl & C_CLOSING) !== 0) this._set(0, 0);
+      // its waiters, in order
+      let t = this._head;
+      this._head = this._tail = null;
+      this._bal = 0;
+      while (t !== null) {
+        const n: tasklet | null = t._next;
+        adopt(t, 2, id, (t._st & S_BSEND) !== 0 ? 1 : -1);
+        t = n;
+      }
+    }
+    return this._id;
   }
+  /** @internal core mode: close / open / preference / schedule_all (binding.cc chSet) */
+  _set(what: number, v: number): void { I[A0] = this._id; I[A1] = what; I[A2] = v; B.chSet(); }
 
   // nr = 1: the _nr form (may return Py_UnwindToken in a generator tasklet); 0: blocking
   /** @internal */ _send(value: unknown, nr: number): unknown {
+    if (E.on) return E.chanOp(this, 1, value, nr);   // (a bomb is a Boom: the receiver explodes)
     if (value instanceof bomb) return this._sendExc(value._exc(), nr);
     const me = I[CUR];
     R[me].tv = value;
-    I[A0] = this._id; I[A1] = nr;
+    I[A0] = this._cid(); I[A1] = nr;
     const r = B.send();
     const p = I[PART];
     if (p >= 0) R[p].tv = value;
@@ -577,8 +908,9 @@ export class channel {
   }
 
   /** @internal */ _receive(nr: number): unknown {
+    if (E.on) return E.chanOp(this, -1, undefined, nr);
     const me = I[CUR];
-    I[A0] = this._id; I[A1] = nr;
+    I[A0] = this._cid(); I[A1] = nr;
     const r = B.recv();
     if (I[ST] === 0) {
       if (I[MODE] === M_JSV) {
@@ -598,8 +930,9 @@ export class channel {
   receive(): unknown { return this._receive(0); }
 
   /** @internal */ _sendExc(e: unknown, nr: number): unknown {
+    if (E.on) return E.chanOp(this, 1, new Boom(e), nr);
     const me = I[CUR];
-    I[A0] = this._id; I[A1] = nr;
+    I[A0] = this._cid(); I[A1] = nr;
     return fin(me, B.sendExc(pyname(e), e));
   }
   send_exception(klass?: unknown, ...args: unknown[]): unknown {
@@ -625,9 +958,27 @@ export class channel {
     return n;
   }
 
-  close(): void { I[A0] = this._id; I[A1] = 0; B.chSet(); }
-  open(): void { I[A0] = this._id; I[A1] = 1; B.chSet(); }
-  /** @internal */ _info(): void { I[A0] = this._id; B.chInfo(); }
+  close(): void {
+    if (this._id < 0) this._cl |= C_CLOSING;
+    else this._set(0, 0);
+  }
+  open(): void {
+    if (this._id < 0) this._cl &= ~C_CLOSING;
+    else this._set(1, 0);
+  }
+  /** @internal [balance, bits (1 closing, 2 closed, 4 schedule_all), preference] in I[OUT], I[A1],
+   * I[A2], and the first waiter's slot in I[QHEAD] (core mode) */
+  _info(): void {
+    if (this._id < 0) {
+      const bal = this._bal, cl = this._cl;
+      I[OUT] = bal;
+      I[A1] = (cl & C_CLOSING) | ((cl & C_CLOSING) !== 0 && bal === 0 ? 2 : 0) | (cl & C_SA);
+      I[A2] = prefOf(cl);
+      return;
+    }
+    I[A0] = this._id;
+    B.chInfo();
+  }
   get balance(): number { this._info(); return I[OUT]; }
   get closing(): boolean { this._info(); return (I[A1] & 1) !== 0; }
   get closed(): boolean { this._info(); return (I[A1] & 2) !== 0; }
@@ -635,16 +986,21 @@ export class channel {
   set preference(v: number) {
     if (typeof v === 'boolean') v = v ? 1 : 0;
     if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError('preference must be set to an integer');
-    I[A0] = this._id; I[A1] = 2; I[A2] = v > 0 ? 1 : v < 0 ? -1 : 0;
-    B.chSet();
+    const p = v > 0 ? 1 : v < 0 ? -1 : 0;
+    if (this._id < 0) this._cl = (this._cl & ~(C_P0 | C_P1)) | prefBits(p);
+    else this._set(2, p);
   }
   get schedule_all(): number { this._info(); return (I[A1] & 4) !== 0 ? 1 : 0; }
   set schedule_all(v: number) {
     const f = boolArg(v, 'preference must be set to a bool or integer');
-    I[A0] = this._id; I[A1] = 3; I[A2] = f;
-    B.chSet();
+    if (this._id < 0) this._cl = f !== 0 ? this._cl | C_SA : this._cl & ~C_SA;
+    else this._set(3, f);
   }
   get queue(): tasklet | undefined {
+    if (this._id < 0) {
+      if (E.on || this._head === null) return this._head ?? undefined;
+      this._cid();   // (its waiters move into the core)
+    }
     this._info();
     const s = I[QHEAD];
     return s >= 0 ? R[s] : undefined;
@@ -662,16 +1018,21 @@ export { channel as Channel };
 // ---- module functions -------------------------------------------------------------------------
 
 export function getcurrent(): tasklet {
+  if (E.on) return E.cur as tasklet;
   const s = I[CUR];
   return s >= 0 ? R[s] : B.current();   // -1: a native tasklet (callbacks made on its behalf)
 }
 export function getmain(): tasklet { return R[0]; }
 export function getruncount(): number {
+  if (E.on) return E.runcount;
   B.runcount();
   return I[OUT];
 }
 
 function sched(args: IArguments, remove: number, nr: number): unknown {
+  if (E.on) {
+    return E.schedule(args.length > 0 ? args[0] : E.cur, remove, nr);
+  }
   const me = I[CUR];
   const t = R[me];
   const rv = args.length > 0 ? args[0] : t;
@@ -735,6 +1096,11 @@ function runArgs(a: unknown[]): [number, number] {
  * tasklet is truly preempted, wherever it is. atomic tasklets are not interrupted.
  */
 export function run(...a: unknown[]): unknown {
+  if (E.on) {
+    if (a.length === 0) return E.run(0, 0, 0);
+    const [timeout, flags] = runArgs(a);
+    return E.run(timeout, flags, 0);
+  }
   const me = I[CUR];
   if (a.length === 0) {
     I[A0] = 0; I[A1] = 0;
@@ -746,8 +1112,9 @@ export function run(...a: unknown[]): unknown {
   return fin(me, B.run());
 }
 export function run_nr(...a: unknown[]): unknown {
-  const me = I[CUR];
   const [timeout, flags] = runArgs(a);
+  if (E.on) return E.run(timeout, flags, 1);
+  const me = I[CUR];
   I[A0] = timeout; I[A1] = flags; I[A2] = 1;
   return fin(me, B.run());
 }
@@ -787,6 +1154,7 @@ export function switch_trap(change: unknown = 0): number {
   if (typeof change !== 'number' || !Number.isInteger(change)) {
     throw new TypeError(`an integer is required (got type ${typeName(change)})`);
   }
+  if (E.on) return E.switchTrap(change as number);
   I[A0] = change;
   B.switchTrap();
   return I[OUT];
@@ -814,6 +1182,7 @@ function setCallback(kind: number, fn: unknown, what: string): unknown {
   if (kind !== CB_ERROR && fn !== undefined && typeof fn !== 'function') {
     throw new TypeError(`${what} must be callable`);
   }
+  if (E.on) return E.setCallback(kind, fn);
   const prev = B.setCallback(kind, fn);
   if (I[ST] === 2) throw prev;
   return prev;
@@ -829,7 +1198,7 @@ export function set_schedule_callback(callable: unknown): unknown {
   if (arguments.length !== 1) throw new TypeError('set_schedule_callback() takes exactly one argument');
   return setCallback(CB_SCHEDULE, callable, 'schedule callback');
 }
-export function get_schedule_callback(): unknown { return B.getCallback(CB_SCHEDULE); }
+export function get_schedule_callback(): unknown { return E.on ? E.scheduleCb : B.getCallback(CB_SCHEDULE); }
 
 /**
  * set_channel_callback(cb): cb(channel, tasklet, sending, willblock) is called for every channel
@@ -840,7 +1209,7 @@ export function set_channel_callback(callable: unknown): unknown {
   if (arguments.length !== 1) throw new TypeError('set_channel_callback() takes exactly one argument');
   return setCallback(CB_CHANNEL, callable, 'channel callback');
 }
-export function get_channel_callback(): unknown { return B.getCallback(CB_CHANNEL); }
+export function get_channel_callback(): unknown { return E.on ? E.channelCb : B.getCallback(CB_CHANNEL); }
 
 /**
  * set_error_handler(handler?): handler(type, value, traceback) is called for an exception that
@@ -862,12 +1231,13 @@ export function set_error_handler(handler?: unknown): unknown {
  * an instance of type (or type is undefined), else new type(...value) for an array value,
  * new type(value), or new type() when value is undefined; type itself when it is not a class.
  */
-export class bomb {
+export class bomb extends Boom {
   /** @internal */ _t: unknown;
   /** @internal */ _v: unknown;
   /** @internal */ _tb: unknown;
   constructor(type?: unknown, value?: unknown, traceback?: unknown) {
     if (new.target !== bomb) throw new TypeError("type 'stackless.bomb' is not an acceptable base type");
+    super(undefined);
     if (arguments.length === 1 && Array.isArray(type)) [type, value, traceback] = type;
     this._t = type === null ? undefined : type;
     this._v = value === null ? undefined : value;
@@ -877,6 +1247,8 @@ export class bomb {
   get type(): unknown { return this._t; }
   get value(): unknown { return this._v; }
   get traceback(): unknown { return this._tb; }
+  /** @internal (Boom) what it throws where it explodes */
+  exc(): unknown { return this._exc(); }
   /** @internal the value this bomb throws */
   _exc(): unknown {
     const type: any = this._t, value: any = this._v;
@@ -896,7 +1268,10 @@ export class bomb {
 // ---- introspection (API.md 1.3.2) ---------------------------------------------------------------
 
 /** getcurrentid(): the thread id while main is current, else the current tasklet's serial number. */
-export function getcurrentid(): number { return B.currentId(); }
+export function getcurrentid(): number {
+  if (E.on) return E.cur === E.main ? threadId() : (E.cur as tasklet).id;
+  return B.currentId();
+}
 
 let tid: number | undefined;
 function threadId(): number {
@@ -915,6 +1290,7 @@ export function get_thread_info(thread_id: unknown = -1): [tasklet | undefined, 
   }
   if (thread_id < -1) throw new OverflowError("can't convert negative int to unsigned");
   if (thread_id !== -1 && thread_id !== threadId()) throw new RuntimeError('Thread id not found');
+  if (E.on) return [mainTasklet, E.cur as tasklet, E.runcount];
   return B.threadInfo();
 }
 
@@ -922,7 +1298,7 @@ export function get_thread_info(thread_id: unknown = -1): [tasklet | undefined, 
 export function getdebug(): boolean { return B.debug === true; }
 
 /** getuncollectables(): the tasklets that own a C stack (native tasklets that started). */
-export function getuncollectables(): tasklet[] { return B.uncollectables(); }
+export function getuncollectables(): tasklet[] { return E.on ? [] : B.uncollectables(); }
 
 // current / main / runcount / threads / debug / uncollectables as module properties
 Object.defineProperty(exports, 'current', { get: getcurrent, enumerable: true });
@@ -936,12 +1312,14 @@ Object.defineProperty(exports, 'uncollectables', { get: getuncollectables, enume
 /** @internal for the tests: a native tasklet running a C test function (binding.cc nativeTest). */
 export const _internal = {
   nativeTasklet(op: number, ch: channel | undefined, n: number): tasklet {
-    const r = B.nativeTest(op, ch === undefined ? -1 : ch._id, n);
+    toCore();
+    const r = B.nativeTest(op, ch === undefined ? -1 : ch._cid(), n);
     if (I[ST] === 2) throw r;
     return r;
   },
   /** for stackless/bench (lib/bench.ts): n round trips between two native tasklets */
   nativePingpong(n: number): number {
+    toCore();
     const r = B.nativePingpong(n);
     if (I[ST] === 2) throw r;
     return r;

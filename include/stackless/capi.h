@@ -12,7 +12,7 @@
  * Import mode, in detail:
  *   - the table pointer is a static variable of each translation unit: an addon of several C
  *     files calls PyStackless_ImportAPI in each file's code path before using the API there
- *     (the call is cheap), or keeps the API calls in one file;
+ *     (a property lookup), or keeps the API calls in one file;
  *   - static initialisers cannot take the address of an imported data object (&PyType_Type,
  *     Py_None...): set such fields at run time, after the import;
  *   - FromJS / ToJS and the import itself run on the JS thread's stack (in a function JS
@@ -102,13 +102,14 @@ static inline int PyStackless_ImportAPIFrom(napi_env env, napi_value table)
     return 0;
 }
 
-/* The one call an importing addon makes (in its module init): finds the table registered by the
- * loaded `stackless` module and checks its magic, version and size. 0 on success; -1 with a
- * pending JS exception. */
+/* The one call an importing addon makes (in its module init, which runs once per thread that
+ * loads it): finds the table registered by the loaded `stackless` module and checks its magic,
+ * version and size. The lookup is what tells stackless that this thread will use the C API (its
+ * tasklets then move from the JS engine into the core), so it is made every time. 0 on success;
+ * -1 with a pending JS exception. */
 static inline int PyStackless_ImportAPI(napi_env env)
 {
     napi_value global, symbol, symbol_for, name, key, table;
-    if (PyStackless_CAPI_ptr) return 0;
     if (napi_get_global(env, &global) != napi_ok ||
         napi_get_named_property(env, global, "Symbol", &symbol) != napi_ok ||
         napi_get_named_property(env, symbol, "for", &symbol_for) != napi_ok ||

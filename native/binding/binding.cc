@@ -1709,6 +1709,119 @@ napi_value ScheduleBomb(napi_env env, napi_callback_info info)
     return finish_obj(env, r, -1);
 }
 
+// ---- the JS engine's hand-over (lib/index.ts toCore) -----------------------------------------------
+// A thread's tasklets run on the JS engine (lib/engine.ts) until the thread needs the core; then
+// the engine's state moves in, once: adoptBegin(), tAdopt() for the tasklets of the run queue in
+// the engine's order (the others as JS reaches them), adoptEnd().
+
+// adoptBegin(): take main out of the run queue (tAdopt puts it back where the engine had it)
+napi_value AdoptBegin(napi_env env, napi_callback_info info)
+{
+    slp_thread *ts = B->ts;
+    PyTaskletObject *m = ts->main;
+    if (m->in_runq) {
+        slp_runq_unlink(ts, m);
+        Py_DECREF(m);   // the run queue's reference (ts->main keeps its own)
+    }
+    return nullptr;
+}
+
+// tAdopt(slot, bits, place, chId, dir, tvMode, id, irq, name?, exc?): the JS tasklet in slot (new
+// from tNew(kind, 0), or main) takes the engine's state. bits: 1 started, 2 atomic,
+// 4 ignore_nesting, 8 block_trap, 16 alive. place: 0 none (paused, or not alive), 1 the run
+// queue's tail, 2 channel chId's queue in direction dir. tvMode: -1 keep, 0 None, 1 the value in
+// the record's tv, 3 a bomb that explodes into exc (name: its Python class name). id: the
+// engine's id (0: keep the core's). irq: a deferred interrupt's epoch.
+napi_value TAdopt(napi_env env, napi_callback_info info)
+{
+    GET_ARGS(10);
+    double a[8] = {0};
+    for (int i = 0; i < 8; i++) napi_get_value_double(env, argv[i], &a[i]);
+    int bits = (int)a[1], place = (int)a[2], dir = (int)a[4], mode = (int)a[5];
+    TASKLET_ARG(t, (int32_t)a[0]);
+    slp_thread *ts = B->ts;
+    if (t != ts->main && (bits & 16)) {
+        slp_tasklet_prepare(t, JSFUNC, EMPTY, nullptr);   // hosted: cannot fail; exec INIT
+        if (bits & 1) {
+            Py_CLEAR(t->func);
+            Py_CLEAR(t->args);
+            Py_CLEAR(t->kwargs);
+            t->exec = SLP_EXEC_STARTED;
+        }
+    }
+    t->atomic = (bits & 2) != 0;
+    t->ignore_nesting = (bits & 4) != 0;
+    t->block_trap = (bits & 8) != 0;
+    if (a[6] > 0) t->id = (unsigned long)a[6];
+    t->pending_irq = (unsigned)a[7];
+    PyObject *v = mode == 0 ? Py_NewRef(Py_None) : mode == 1 ? Py_NewRef(JSVAL)
+                : mode == 3 ? js_bomb(env, argv[8], argv[9]) : nullptr;
+    if (mode == 3 && !v) return finish_int(env, -1);
+    if (v) Py_SETREF(t->tempval, v);
+    if (place == 1) {
+        slp_runq_append(ts, t);
+    } else if (place == 2) {
+        CHANNEL_ARG(ch, (int32_t)a[3]);
+        slp_channel_adopt(ch, t, dir);
+    }
+    return finish_int(env, 0);
+}
+
+// adoptEnd(cur, frames, wd): cur the slot of the current tasklet (it is in the run queue); frames
+// the active run() calls, outermost first, each [callerSlot, owns, savedOwnerSlot, savedTimeout,
+// savedElapsed, savedFlags]; wd [ownerSlot, timeout, flags, elapsed, epoch]. Slots -1: none;
+// elapsed: microseconds since that slice started.
+napi_value AdoptEnd(napi_env env, napi_callback_info info)
+{
+    GET_ARGS(3);
+    slp_thread *ts = B->ts;
+    int32_t cur = 0;
+    napi_get_value_int32(env, argv[0], &cur);
+    TASKLET_ARG(c, cur);
+    ts->current = c;
+    int64_t now = slp_now_us();
+    auto nums = [env](napi_value arr, double *out, uint32_t n) {
+        for (uint32_t i = 0; i < n; i++) {
+            napi_value e;
+            out[i] = 0;
+            if (napi_get_element(env, arr, i, &e) == napi_ok) napi_get_value_double(env, e, &out[i]);
+        }
+    };
+    uint32_t n = 0;
+    napi_get_array_length(env, argv[1], &n);
+    for (uint32_t i = 0; i < n; i++) {
+        napi_value fa;
+        double f[6];
+        napi_get_element(env, argv[1], i, &fa);
+        nums(fa, f, 6);
+        if (ts->wd.depth == ts->wd.cap) {
+            int cap = ts->wd.cap ? ts->wd.cap * 2 : 8;
+            auto *st = (slp_watchdog_frame *)realloc(ts->wd.stack, (size_t)cap * sizeof(slp_watchdog_frame));
+            if (!st) fatal_napi("watchdog frames");
+            ts->wd.stack = st;
+            ts->wd.cap = cap;
+        }
+        slp_watchdog_frame *fr = &ts->wd.stack[ts->wd.depth++];
+        fr->caller = (PyTaskletObject *)Py_NewRef((PyObject *)tasklet_at((int32_t)f[0]));
+        fr->owns = f[1] != 0;
+        fr->saved_owner = f[2] >= 0 ? tasklet_at((int32_t)f[2]) : nullptr;
+        fr->saved_timeout_us = (int64_t)f[3];
+        fr->saved_slice_start = now - (int64_t)f[4];
+        fr->saved_flags = (int)f[5];
+    }
+    double w[5];
+    nums(argv[2], w, 5);
+    ts->wd.owner = w[0] >= 0 ? tasklet_at((int32_t)w[0]) : nullptr;
+    ts->wd.timeout_us = (int64_t)w[1];
+    ts->wd.flags = (int)w[2];
+    ts->wd.slice_start = now - (int64_t)w[3];
+    ts->wd.epoch = (unsigned)w[4];
+    slp_update_fast(ts);
+    B->I[CUR] = slot_of(c);
+    B->I[WD] = ts->wd.owner != nullptr;
+    return nullptr;
+}
+
 // ---- native tasklets for the tests (the C API for other addons comes later) -------------------
 
 // args (op, channel or None, n): op 0: schedule() n times; 1: n times receive a value and send it
@@ -1873,21 +1986,14 @@ const PyStackless_CAPI *node_capi()
     return &table;
 }
 
-// exports._capi and globalThis[Symbol.for(PyStackless_CAPI_KEY)]: the table as an external
-// (read-only, not enumerable), found by PyStackless_ImportAPI.
+// exports._capi: the table as an external (read-only, not enumerable). lib/index.ts serves it as
+// globalThis[Symbol.for(PyStackless_CAPI_KEY)], where PyStackless_ImportAPI finds it.
 void export_capi(napi_env env, napi_value exports)
 {
-    napi_value ext, global, symbol, symbol_for, name, key;
+    napi_value ext;
     if (napi_create_external(env, (void *)node_capi(), nullptr, nullptr, &ext) != napi_ok) fatal_napi("C API table");
     napi_property_descriptor d = {"_capi", nullptr, nullptr, nullptr, nullptr, ext, napi_default, nullptr};
     napi_define_properties(env, exports, 1, &d);
-    napi_get_global(env, &global);
-    napi_get_named_property(env, global, "Symbol", &symbol);
-    napi_get_named_property(env, symbol, "for", &symbol_for);
-    napi_create_string_utf8(env, PyStackless_CAPI_KEY, NAPI_AUTO_LENGTH, &name);
-    if (napi_call_function(env, symbol, symbol_for, 1, &name, &key) != napi_ok) fatal_napi("C API key");
-    napi_property_descriptor g = {nullptr, key, nullptr, nullptr, nullptr, ext, napi_default, nullptr};
-    napi_define_properties(env, global, 1, &g);
 }
 
 napi_value ModuleInit(napi_env env, napi_value exports)
@@ -1905,6 +2011,7 @@ napi_value ModuleInit(napi_env env, napi_value exports)
         {"setCallback", SetCallback}, {"switchTrap", SwitchTrap}, {"currentId", CurrentId}, {"current", Current},
         {"threadId", ThreadId}, {"threadInfo", ThreadInfo}, {"uncollectables", Uncollectables},
         {"scheduleBomb", ScheduleBomb}, {"nativeTest", NativeTest}, {"nativePingpong", NativePingpong},
+        {"adoptBegin", AdoptBegin}, {"tAdopt", TAdopt}, {"adoptEnd", AdoptEnd},
     };
     for (auto &f : fns) {
         napi_value fn;
@@ -1961,9 +2068,18 @@ PyObject *PyStackless_FromJS(napi_env caller_env, napi_value value)
     napi_typeof(env, value, &vt);
     if (vt == napi_object) {
         // a stackless channel (its _id names a core channel whose JS object is this one) or a
-        // tasklet (its _slot names a core tasklet whose JS record is this one)
+        // tasklet (its _slot names a core tasklet whose JS record is this one). A C caller works
+        // on the core: the thread's JS engine hands over first (lib/index.ts toCore).
         int32_t n;
         bool same = false;
+        call_helper(env, "toCore", 0, nullptr);
+        napi_value cid, idv;
+        napi_valuetype ct;
+        if (napi_get_named_property(env, value, "_cid", &cid) == napi_ok && napi_typeof(env, cid, &ct) == napi_ok &&
+            ct == napi_function && napi_call_function(env, value, cid, 0, nullptr, &idv) != napi_ok) {
+            napi_value e;
+            napi_get_and_clear_last_exception(env, &e);
+        }
         if (int_property(env, value, "_id", &n)) {
             PyChannelObject *c = chan_at(n);
             napi_value js;

@@ -47,6 +47,12 @@ void slp_channel_remove(PyChannelObject *ch, PyTaskletObject *t)
     t->chan = NULL;
 }
 
+void slp_channel_adopt(PyChannelObject *ch, PyTaskletObject *t, int dir)
+{
+    Py_INCREF(t);
+    slp_channel_append(ch, t, dir);
+}
+
 /* ---- type ------------------------------------------------------------------------------- */
 
 static void channel_dealloc(PyObject *o)

@@ -288,6 +288,9 @@ static inline int slp_on_host(slp_thread *ts, PyTaskletObject *t)
 PyObject *slp_channel_op(slp_thread *ts, PyChannelObject *ch, int dir, PyObject *value, int may_unwind);
 /* Remove t from its channel queue (adjusts balance); returns the reference the queue held. */
 void slp_channel_remove(PyChannelObject *ch, PyTaskletObject *t);
+/* Append t to ch's wait queue in direction dir, taking a new reference: a host that moves a
+ * blocked tasklet in from its own scheduler (the Node binding's JS engine hand-over). */
+void slp_channel_adopt(PyChannelObject *ch, PyTaskletObject *t, int dir);
 int slp_throw(PyTaskletObject *t, PyObject *bomb, int pending, int is_kill);
 int slp_is_paused(PyTaskletObject *t);
 

@@ -131,7 +131,9 @@ int slp_watchdog_poll_slow(slp_thread *ts)
     if (!cur || cur == w || ts->in_callback) return 0;
     now = slp_now_us();
     if (now - ts->wd.slice_start < ts->wd.timeout_us) return 0;
-    ts->wd.slice_start = now;
+    /* (with totaltimeout the budget is the whole run()'s: a deferred interrupt leaves it spent, so
+     * that the next switch goes to the watchdog) */
+    if (!(ts->wd.flags & PY_WATCHDOG_TOTALTIMEOUT)) ts->wd.slice_start = now;
     /* Deferral (API.md 5.2): soft mode, atomic, callbacks, switch_trap, or a nested call on
      * the host stack. A native tasklet's own stack is not "nesting" here (NODE.md 3.5). */
     if ((ts->wd.flags & PY_WATCHDOG_SOFT) || cur->atomic || ts->switch_trap || ts->host_nested ||

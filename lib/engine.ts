@@ -110,19 +110,28 @@ export let wdSliceStart = 0;
 export let wdEpoch = 0;
 const nowUs = (): number => performance.now() * 1000;
 
-let serial = 0;
-let idBase = 0;
-/** A new tasklet id: unique in the process (threads count from threadId * 2^32). */
-export function newId(): number { return idBase + ++serial; }
+// tasklet ids: blocks reserved from the core's counter (unique in the process)
+let nextId = 0;
+let idsLeft = 0;
+let reserveIds: (n: number) => number;
+/** A new tasklet id (made when a JS tasklet's id is first asked for). */
+export function newId(): number {
+  if (idsLeft === 0) {
+    nextId = reserveIds(256);
+    idsLeft = 256;
+  }
+  idsLeft--;
+  return nextId++;
+}
 
-export function init(m: T, token: object, processMain: boolean, threadId: number): void {
+export function init(m: T, token: object, processMain: boolean, ids: (n: number) => number): void {
   main = m;
   cur = tail = m;
   m._st = S_MAIN | S_ALIVE | S_STARTED | S_RUNQ;
   m._next = null;
   UNWIND = token;
   isProcessMain = processMain;
-  idBase = threadId * 4294967296;
+  reserveIds = ids;
 }
 
 function updateSlow(): void {
@@ -711,7 +720,10 @@ function chanTransfer(ch: C, dir: number, value: unknown, nr: number): unknown {
 export function schedule(retval: unknown, remove: number, nr: number): unknown {
   if (slow === 0 && remove === 0 && (nr !== 0 ? (cur._st & K_MASK) === K_GEN : cur === main)) {
     const me = cur;
-    if (me._next === null) return retval;   // alone: nothing to switch to
+    if (me._next === null) {   // alone: nothing to switch to
+      if (retval instanceof Boom) throw retval.exc();
+      return retval;
+    }
     me.tv = retval;
     cur = me._next;
     me._next = null;

@@ -5,7 +5,7 @@
 // core run native tasklets (hostStep) when one is current. The protocol with the addon (the
 // shared Int32Array I, the value slots `tv`) is described in native/binding/binding.cc.
 import * as path from 'path';
-import { isMainThread, threadId as workerThreadId } from 'worker_threads';
+import { isMainThread } from 'worker_threads';
 import {
   BaseException, SystemExit, TaskletExit, KeyboardInterrupt, Exception, StopIteration, RuntimeError,
   NotImplementedError, RecursionError, ValueError, SystemError, AttributeError, ArithmeticError,
@@ -90,7 +90,7 @@ const helpers = {
     return r;
   },
 };
-B.init(I, R, makeError, helpers);
+B.init(I, R, makeError, helpers, hard_available);
 
 const GeneratorFunction = Object.getPrototypeOf(function* () { /* */ }).constructor;
 // (f.constructor is an inline-cached load; Object.getPrototypeOf(f) is a runtime call)
@@ -154,8 +154,10 @@ function trampoline(): void {
     let g = t._ga;
     let res: IteratorResult<unknown>;
     if (t._returned) {
-      // it returned right after a switching call (see below): it ends now that it runs again
+      // it returned (or threw) right after a switching call (see below): it ends now that it
+      // runs again
       if (mode === M_THROW) endTasklet(t, slot, true, v);
+      else if ((t._st & S_THREW) !== 0) endTasklet(t, slot, true, t._ga);
       else endTasklet(t, slot, false);
       continue;
     }
@@ -196,7 +198,12 @@ function trampoline(): void {
         res = g.next(res.value);
       }
     } catch (e) {
-      endTasklet(t, slot, true, e);
+      if (I[CUR] === slot) {
+        endTasklet(t, slot, true, e);
+      } else {
+        t._st |= S_RET | S_THREW;   // it switched, then threw: it ends with e when it runs again
+        t._ga = e;
+      }
       continue;
     }
     if (res.done === true) {
@@ -380,7 +387,9 @@ export class tasklet {
   _native(): number {
     if (this._slot < 0) {
       if (engineState(this)) {
-        adopt(this, 0, -1, 0);
+        const ch = this._chan;
+        if (ch !== null) ch._cid();   // a blocked tasklet moves in with its channel's whole queue
+        else adopt(this, 0, -1, 0);
         return this._slot;
       }
       const s = this._newSlot(0);
@@ -648,8 +657,10 @@ export class tasklet {
   get tempval(): unknown {
     if (E.on) {
       const v = this.tv;
-      if (v instanceof bomb) return v;
-      if (v instanceof Boom) return new bomb(excClassFor(v.e, pyname(v.e)), v.e);
+      if (v instanceof Boom) {
+        const e = v.exc();
+        return new bomb(excClassFor(e, pyname(e)), e);
+      }
       if (v === undefined && (this._st & S_ALIVE) === 0) return this._ga;   // bound: the function
       return v;
     }
@@ -663,7 +674,8 @@ export class tasklet {
   }
   set tempval(v: unknown) {
     if (E.on) {
-      this.tv = v;   // (a bomb is a Boom: it explodes when the tasklet resumes)
+      // (as the core: the exception is made now, and the getter gives a bomb of it)
+      this.tv = v instanceof bomb ? new Boom(v._exc()) : v;
       return;
     }
     const s = this._native();
@@ -714,7 +726,7 @@ R[0] = mainTasklet;
 
 // ---- the JS engine and the hand-over to the core -------------------------------------------------
 
-E.init(mainTasklet, UNWIND, isMainThread, workerThreadId);
+E.init(mainTasklet, UNWIND, isMainThread, B.idBlock);
 E.setCannotBlockMessage(hard_available
   ? 'this tasklet runs a plain function on the scheduler\'s stack and cannot block (it was created ' +
     'with { hard: false }): drop that option to make it a hard tasklet, or make it a generator ' +
@@ -725,7 +737,7 @@ E.setCannotBlockMessage(hard_available
 
 // The bits of tasklet._st that only the engine sets: a tasklet with any of them (or an id) has
 // state the core must take over before it works on the tasklet.
-const ENGINE_ONLY = ~(K_MASK | S_HARD_SET | S_HARD_ON | S_MAIN | S_RET | S_STARTED | S_PREP);
+const ENGINE_ONLY = ~(K_MASK | S_HARD_SET | S_HARD_ON | S_MAIN | S_RET | S_THREW | S_STARTED | S_PREP);
 function engineState(t: tasklet): boolean { return (t._st & ENGINE_ONLY) !== 0 || t._slot < -1; }
 
 /**
@@ -749,8 +761,7 @@ function adopt(t: tasklet, place: number, chId: number, dir: number): void {
   }
   const bits = ((st & S_STARTED) !== 0 ? 1 : 0) | ((st & S_ATOMIC) !== 0 ? 2 : 0) | ((st & S_IGN) !== 0 ? 4 : 0) |
     ((st & S_BTRAP) !== 0 ? 8 : 0) | ((st & S_ALIVE) !== 0 ? 16 : 0);
-  let v = t.tv;
-  if ((st & S_THREW) !== 0 && !(v instanceof Boom)) v = new Boom(t._ga);   // it ends with that
+  const v = t.tv;
   let mode = -1;
   if (v instanceof Boom) mode = 3;
   else if (v !== undefined) mode = 1;
@@ -758,8 +769,7 @@ function adopt(t: tasklet, place: number, chId: number, dir: number): void {
   const e = v instanceof Boom ? v.exc() : undefined;
   check(B.tAdopt(t._slot, bits, place, chId, dir, mode, id, E.irqEpoch(t), mode === 3 ? pyname(e) : '', e));
   if (mode === 3) t.tv = undefined;
-  t._st = st & (K_MASK | S_PREP | S_STARTED | S_RET | S_HARD_SET | S_HARD_ON | S_MAIN);
-  if ((st & S_THREW) !== 0) t._ga = undefined;
+  t._st = st & (K_MASK | S_PREP | S_STARTED | S_RET | S_THREW | S_HARD_SET | S_HARD_ON | S_MAIN);
   t._next = null;
   t._chan = null;
 }
@@ -837,10 +847,8 @@ E.migrated.afterThrow = (t0: unknown, e: unknown): void => {
   if (I[CUR] === slot) {
     endTasklet(t, slot, true, e);
   } else {
-    // it switched, then threw: it ends with e when it runs again
-    t._returned = true;
-    I[A0] = slot; I[A1] = 3;
-    check(B.tSetTempval(pyname(e), e));
+    t._st |= S_RET | S_THREW;   // it switched, then threw: it ends with e when it runs again
+    t._ga = e;
   }
 };
 
@@ -1031,7 +1039,8 @@ export function getruncount(): number {
 
 function sched(args: IArguments, remove: number, nr: number): unknown {
   if (E.on) {
-    return E.schedule(args.length > 0 ? args[0] : E.cur, remove, nr);
+    const v = args.length > 0 ? args[0] : E.cur;
+    return E.schedule(v instanceof bomb ? new Boom(v._exc()) : v, remove, nr);
   }
   const me = I[CUR];
   const t = R[me];
@@ -1293,6 +1302,13 @@ export function get_thread_info(thread_id: unknown = -1): [tasklet | undefined, 
   if (E.on) return [mainTasklet, E.cur as tasklet, E.runcount];
   return B.threadInfo();
 }
+
+/**
+ * engine(): 'js' while this thread's tasklets run on the JS engine (lib/engine.ts), 'core' once
+ * they run on the native core. A thread moves to the core, for good, at its first native or hard
+ * tasklet, or when C code uses the C API on it (STACKLESS_ENGINE=core: from the start).
+ */
+export function engine(): 'js' | 'core' { return E.on ? 'js' : 'core'; }
 
 /** getdebug(): true for a debug build of the addon. */
 export function getdebug(): boolean { return B.debug === true; }

@@ -3,9 +3,10 @@
 # N-API addon (core + binding) and the hard-tasklet module are rebuilt with -fsanitize in a
 # copy of the package under out/js-asan/ (build/ and build-hard/ stay untouched), and Node
 # runs them with the ASan runtime preloaded (Node itself is not instrumented; leak detection
-# is off because Node does not free everything at exit), plainly and under forced GC, as
-# `npm test` does. A CI step (npm run test:js:asan); it found a use-after-free in the hard
-# module that the plain runs hid.
+# is off because Node does not free everything at exit): as the package runs by default (the JS
+# engine, handing over to the core where a test needs it), then all on the core
+# (STACKLESS_ENGINE=core) plainly and under forced GC. A CI step (npm run test:js:asan); it
+# found a use-after-free in the hard module that the plain runs hid.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -34,5 +35,7 @@ export STACKLESS_ASAN=1
 export STACKLESS_STACK_SIZE=1M
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 cd "$OUT"
+# (what ASan watches is the C code: the suite runs on the core once more, plainly and under GC)
 node node_modules/vitest/vitest.mjs run "$@"
-STACKLESS_GC=1 node node_modules/vitest/vitest.mjs run "$@"
+STACKLESS_ENGINE=core node node_modules/vitest/vitest.mjs run "$@"
+STACKLESS_ENGINE=core STACKLESS_GC=1 node node_modules/vitest/vitest.mjs run "$@"

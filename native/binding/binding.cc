@@ -110,6 +110,7 @@ struct Binding {
     const slp_hard_ops *hard = nullptr;   // the hard module's operations, once it is loaded
     PyObject *hard_err[3] = {nullptr, nullptr, nullptr};   // hard_poll: the exception to unwind with
     std::vector<JsTasklet *> spare;        // freed tasklet memory, reused by js_tasklet_alloc
+    bool hard_available = false;           // the hard module is built for this Node (init's 5th argument)
 };
 enum { MAX_SPARE = 1024 };
 
@@ -691,7 +692,7 @@ void hook_cannot_block(PyTaskletObject *t)
         PyErr_SetString(PyExc_RuntimeError,
                         "a generator tasklet cannot block in a call that is not _nr: write "
                         "`yield ch.receive_nr()` (also send_nr, schedule_nr, ...) instead");
-    else if (B->hard)
+    else if (B->hard || B->hard_available)
         PyErr_SetString(PyExc_RuntimeError,
                         "this tasklet runs a plain function on the scheduler's stack and cannot "
                         "block (it was created with { hard: false }): drop that option to make "
@@ -973,7 +974,7 @@ void env_cleanup(void *arg)
 // init(sharedInt32Array, records, makeError, helpers)
 napi_value Init_(napi_env env, napi_callback_info info)
 {
-    GET_ARGS(4);
+    GET_ARGS(5);
     if (B) return undef(env);
     if (init_types()) fatal_napi("type initialisation");
     B = new Binding();
@@ -991,6 +992,7 @@ napi_value Init_(napi_env env, napi_callback_info info)
     napi_create_reference(env, argv[1], 1, &B->records_ref);
     napi_create_reference(env, argv[2], 1, &B->make_error_ref);
     napi_create_reference(env, argv[3], 1, &B->helpers_ref);
+    napi_get_value_bool(env, argv[4], &B->hard_available);
     {
         const void *lo;
         size_t size;
@@ -1767,6 +1769,18 @@ napi_value TAdopt(napi_env env, napi_callback_info info)
     return finish_int(env, 0);
 }
 
+// idBlock(n) -> the first of n tasklet ids reserved for the JS engine (unique in the process, as
+// the core's own)
+napi_value IdBlock(napi_env env, napi_callback_info info)
+{
+    GET_ARGS(1);
+    int32_t n = 0;
+    napi_get_value_int32(env, argv[0], &n);
+    napi_value r;
+    napi_create_double(env, (double)slp_reserve_ids(n > 0 ? (unsigned long)n : 1), &r);
+    return r;
+}
+
 // adoptEnd(cur, frames, wd): cur the slot of the current tasklet (it is in the run queue); frames
 // the active run() calls, outermost first, each [callerSlot, owns, savedOwnerSlot, savedTimeout,
 // savedElapsed, savedFlags]; wd [ownerSlot, timeout, flags, elapsed, epoch]. Slots -1: none;
@@ -2011,7 +2025,7 @@ napi_value ModuleInit(napi_env env, napi_value exports)
         {"setCallback", SetCallback}, {"switchTrap", SwitchTrap}, {"currentId", CurrentId}, {"current", Current},
         {"threadId", ThreadId}, {"threadInfo", ThreadInfo}, {"uncollectables", Uncollectables},
         {"scheduleBomb", ScheduleBomb}, {"nativeTest", NativeTest}, {"nativePingpong", NativePingpong},
-        {"adoptBegin", AdoptBegin}, {"tAdopt", TAdopt}, {"adoptEnd", AdoptEnd},
+        {"adoptBegin", AdoptBegin}, {"tAdopt", TAdopt}, {"adoptEnd", AdoptEnd}, {"idBlock", IdBlock},
     };
     for (auto &f : fns) {
         napi_value fn;

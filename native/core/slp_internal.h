@@ -206,6 +206,9 @@ PyTaskletObject *slp_tasklet_alloc(PyTypeObject *type, slp_thread *ts);
  * (slp_tasklet_alloc's second half, for hosts that recycle tasklet memory). Returns t. */
 PyTaskletObject *slp_tasklet_init(PyTaskletObject *t, slp_thread *ts);
 PyTaskletObject *slp_create_main(slp_thread *ts);
+/* n consecutive tasklet ids, for a host that numbers tasklets of its own (the Node binding's JS
+ * engine); returns the first. */
+unsigned long slp_reserve_ids(unsigned long n);
 int slp_tasklet_alive(PyTaskletObject *t);
 int slp_tasklet_nesting(PyTaskletObject *t);
 /* Discard t's execution state without running any code (bind, kill of an orphan). */

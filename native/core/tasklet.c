@@ -75,6 +75,11 @@ PyTaskletObject *slp_tasklet_init(PyTaskletObject *t, slp_thread *ts)
     return t;
 }
 
+unsigned long slp_reserve_ids(unsigned long n)
+{
+    return __atomic_fetch_add(&slp_next_id, n, __ATOMIC_RELAXED);
+}
+
 PyTaskletObject *slp_create_main(slp_thread *ts)
 {
     PyTaskletObject *m = slp_tasklet_alloc(&PyTasklet_Type, ts);

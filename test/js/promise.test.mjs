@@ -207,27 +207,6 @@ describe('await_nr in generator tasklets', () => {
     expect(err2.message).toMatch(/^await_nr: a plain-function tasklet on the scheduler's stack cannot wait for a promise; .*function\*/);
   });
 
-  it('a hard tasklet calls it without yield and blocks where it is', async () => {
-    expect(S.hard_available, 'the hard module: npm run build:hard').toBe(true);
-    const d = deferred();
-    const ch = new S.channel();
-    const log = [];
-    const t = new S.tasklet(function () {
-      log.push(S.await_nr(d.promise));
-      try { S.await_nr(Promise.reject(new S.ValueError('no'))); } catch (e) { log.push(e.message); }
-      log.push(ch.receive());
-    }).setup();
-    S.run();
-    expect(t.blocked).toBe(true);
-    d.resolve('value');
-    await d.promise;
-    while (!t.blocked || ch.balance === 0) await new Promise((r) => setImmediate(r));
-    expect(log).toEqual(['value', 'no']);
-    ch.send('last');
-    S.run();
-    expect(log).toEqual(['value', 'no', 'last']);
-    await finished(t);
-  });
 
   it('main blocking on a channel while the only other tasklet waits for a promise: deadlock error', async () => {
     const d = deferred();
@@ -290,6 +269,38 @@ describe('await_nr in generator tasklets', () => {
     expect(S.run(1000)).toBe(undefined);
     expect(t.blocked).toBe(true);
     d.resolve(1);
+    await finished(t);
+  });
+});
+
+// Everything above runs on the JS engine (lib/engine.ts); the tests below need the core, and the
+// thread hands over at the first of them (STACKLESS_ENGINE=core: everything runs on the core).
+describe('the JS engine', () => {
+  it('ran every test above', () => {
+    expect(S.engine()).toBe(process.env.STACKLESS_ENGINE === 'core' ? 'core' : 'js');
+  });
+});
+
+describe('hard tasklets (on the core)', () => {
+  it('a hard tasklet calls it without yield and blocks where it is', async () => {
+    expect(S.hard_available, 'the hard module: npm run build:hard').toBe(true);
+    const d = deferred();
+    const ch = new S.channel();
+    const log = [];
+    const t = new S.tasklet(function () {
+      log.push(S.await_nr(d.promise));
+      try { S.await_nr(Promise.reject(new S.ValueError('no'))); } catch (e) { log.push(e.message); }
+      log.push(ch.receive());
+    }).setup();
+    S.run();
+    expect(t.blocked).toBe(true);
+    d.resolve('value');
+    await d.promise;
+    while (!t.blocked || ch.balance === 0) await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(['value', 'no']);
+    ch.send('last');
+    S.run();
+    expect(log).toEqual(['value', 'no', 'last']);
     await finished(t);
   });
 });

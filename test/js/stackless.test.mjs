@@ -144,13 +144,6 @@ describe('generator tasklets and channels', () => {
     expect(got[2]).toBe(obj);
   });
 
-  it('tasklet args and plain-function tasklets', () => {
-    const log = [];
-    new S.tasklet((a, b) => log.push(a + b)).setup(2, 3);
-    new S.tasklet(function* (x) { log.push(x); }, [9]).insert();
-    S.run();
-    expect(log).toEqual([5, 9]);
-  });
 });
 
 describe('the main tasklet', () => {
@@ -190,6 +183,22 @@ describe('the main tasklet', () => {
 });
 
 describe('exceptions', () => {
+  it('a tasklet that switches in a call it does not yield, then throws, ends with the exception when it runs again', () => {
+    const ch = new S.channel();
+    const log = [];
+    new S.tasklet(function* () { log.push(`got ${yield ch.receive_nr()}`); }).setup();
+    new S.tasklet(function* () {
+      yield S.schedule_nr();
+      ch.send_nr(1);   // switches to the receiver (preference -1) without a yield
+      throw new S.ValueError('after the switch');
+    }).setup();
+    let err;
+    try { S.run(); } catch (e) { err = e; }
+    expect(log).toEqual(['got 1']);
+    expect(err).toBeInstanceOf(S.ValueError);
+    expect(err.message).toBe('after the switch');
+  });
+
   it('an uncaught exception in a tasklet reaches main (run() throws it)', () => {
     new S.tasklet(function* () { throw new S.ValueError('boom'); }).setup();
     let err;
@@ -482,5 +491,23 @@ describe('many tasklets', () => {
       gc();
     }
     expect(n).toBe(20000);
+  });
+});
+
+// Everything above runs on the JS engine (lib/engine.ts); the tests below need the core, and the
+// thread hands over at the first of them (STACKLESS_ENGINE=core: everything runs on the core).
+describe('the JS engine', () => {
+  it('ran every test above', () => {
+    expect(S.engine()).toBe(process.env.STACKLESS_ENGINE === 'core' ? 'core' : 'js');
+  });
+});
+
+describe('plain-function tasklets are hard tasklets (on the core)', () => {
+  it('tasklet args and plain-function tasklets', () => {
+    const log = [];
+    new S.tasklet((a, b) => log.push(a + b)).setup(2, 3);
+    new S.tasklet(function* (x) { log.push(x); }, [9]).insert();
+    S.run();
+    expect(log).toEqual([5, 9]);
   });
 });

@@ -226,27 +226,10 @@ function chanAppend(ch: C, t: T, dir: number): void {
   ch._bal += dir;
 }
 
-function chanShift(ch: C): T {
-  const t = ch._head as T;
-  ch._head = t._next;
-  if (ch._head === null) ch._tail = null;
-  t._next = null;
-  t._chan = null;
-  ch._bal -= (t._st & S_BSEND) !== 0 ? 1 : -1;
-  t._st &= ~S_BLOCKED;
-  return t;
-}
-
-/** Remove t from the queue of the channel it waits on. */
-export function chanRemove(t: T): void {
-  const ch = t._chan as C;
-  if (ch._head === t) {
-    chanShift(ch);
-    return;
-  }
-  let p = ch._head as T;
-  while (p._next !== t) p = p._next as T;
-  p._next = t._next;
+/** Unlink t from ch's queue; p is the waiter before it (null: t is the first). */
+function chanUnlink(ch: C, t: T, p: T | null): void {
+  if (p === null) ch._head = t._next;
+  else p._next = t._next;
   if (ch._tail === t) ch._tail = p;
   t._next = null;
   t._chan = null;
@@ -254,13 +237,21 @@ export function chanRemove(t: T): void {
   t._st &= ~S_BLOCKED;
 }
 
-function chanInsertHead(ch: C, t: T, dir: number): void {
-  t._next = ch._head;
-  ch._head = t;
-  if (ch._tail === null) ch._tail = t;
-  t._chan = ch;
-  t._st |= dir > 0 ? S_BSEND : S_BRECV;
-  ch._bal += dir;
+function chanShift(ch: C): T {
+  const t = ch._head as T;
+  chanUnlink(ch, t, null);
+  return t;
+}
+
+/** Remove t from the queue of the channel it waits on. */
+export function chanRemove(t: T): void {
+  const ch = t._chan as C;
+  let p: T | null = null;
+  if (ch._head !== t) {
+    p = ch._head as T;
+    while (p._next !== t) p = p._next as T;
+  }
+  chanUnlink(ch, t, p);
 }
 
 // ---- predicates ---------------------------------------------------------------------------------
@@ -307,28 +298,21 @@ function reportUnraisable(context: string, e: unknown): void {
   process.stderr.write(`stackless: ${context}: ${pyname(e)}: ${msg}\n`);
 }
 
-function callScheduleCb(prev: T, next: T): void {
+/** A callback, as the core calls one: no switching inside it; what it throws is reported. */
+function callback(what: string, fn: any, args: unknown[]): void {
   inCallback++;
   updateSlow();
   try {
-    scheduleCb(prev, next);
+    fn(...args);
   } catch (e) {
-    reportUnraisable('Error in scheduling callback', e);
+    reportUnraisable(what, e);
   }
   inCallback--;
   updateSlow();
 }
-
+function callScheduleCb(prev: T, next: T): void { callback('Error in scheduling callback', scheduleCb, [prev, next]); }
 function callChannelCb(ch: C, t: T, sending: number, willblock: number): void {
-  inCallback++;
-  updateSlow();
-  try {
-    channelCb(ch, t, sending, willblock);
-  } catch (e) {
-    reportUnraisable('Error in channel callback', e);
-  }
-  inCallback--;
-  updateSlow();
+  callback('Error in channel callback', channelCb, [ch, t, sending, willblock]);
 }
 
 export function setCallback(kind: number, fn: unknown): unknown {
@@ -963,4 +947,3 @@ export function snapshot(): {
   };
 }
 export function inCallbackNow(): boolean { return inCallback !== 0 || inHandler !== 0; }
-export { chanInsertHead as _chanInsertHead };

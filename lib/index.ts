@@ -1,9 +1,14 @@
-// stackless for Node.js: the `stackless` module layer (NODE.md 3.2-3.4) over the N-API addon.
+// stackless for Node.js: the `stackless` module layer (NODE.md 3.2-3.4) over two engines.
 //
-// Generator tasklets are driven by the trampoline below, which runs on the thread's stack: it
-// resumes the current tasklet's generator with the result of its last operation, and lets the
-// core run native tasklets (hostStep) when one is current. The protocol with the addon (the
-// shared Int32Array I, the value slots `tv`) is described in native/binding/binding.cc.
+// A thread starts on the JS engine (./engine.ts; E.on): every operation below goes to it first.
+// When the thread first needs the core (a native or hard tasklet, C code using the C API), toCore
+// moves the engine's state into the native core (the N-API addon), for good, and the operations
+// take their core branches from then on.
+//
+// On the core, generator tasklets are driven by the trampoline below, which runs on the thread's
+// stack: it resumes the current tasklet's generator with the result of its last operation, and
+// lets the core run native tasklets (hostStep) when one is current. The protocol with the addon
+// (the shared Int32Array I, the value slots `tv`) is described in native/binding/binding.cc.
 import * as path from 'path';
 import { isMainThread } from 'worker_threads';
 import {
@@ -463,21 +468,24 @@ export class tasklet {
     return this;
   }
 
-  setup(...args: unknown[]): this {
+  setup(...args: unknown[]): this;
+  setup(): this {
+    // (`arguments`, not a rest parameter: fn.apply(undefined, arguments) passes them on without
+    // making an array, and a spawn's cost is mostly this method)
     if (E.on) {
       const st = this._st;
       if ((st & (S_ALIVE | S_RUNQ)) !== 0) throw new RuntimeError('tasklet is alive');
       const fn = this._ga;
       if (fn === undefined) throw new RuntimeError('the tasklet was not bound to a function');
       if ((st & K_MASK) === KIND_GEN) {
-        // (prepareCall, inline: a spawn's cost is mostly this)
+        // (prepareCall, inline)
         try {
-          this._ga = fn(...args);
+          this._ga = fn.apply(undefined, arguments);
         } catch (e) {
           this._ga = failedStart(e);
         }
       } else {
-        this._ga = prepareCall(fn, args, st & K_MASK);
+        this._ga = prepareCall(fn, Array.prototype.slice.call(arguments), st & K_MASK);
       }
       this._st = st | S_ALIVE | S_PREP;
       this.tv = undefined;
@@ -493,7 +501,7 @@ export class tasklet {
       check(B.tSetup());
     }
     this._st &= ~(S_STARTED | S_RET | S_THREW);
-    this._ga = prepareCall(fn, args, this._st & K_MASK);
+    this._ga = prepareCall(fn, Array.prototype.slice.call(arguments), this._st & K_MASK);
     this._st |= S_PREP;
     if (this._isGen === KIND_HARD) hardCtx.set(this, captureContext());
     return this;
@@ -634,8 +642,11 @@ export class tasklet {
     }
     if (thread_id < -1) throw new OverflowError("can't convert negative int to unsigned");
     if (E.on) {
+      // (the core's checks, in its order)
       if (thread_id === -1 || thread_id === threadId()) return;
-      toCore();   // (the core knows the other threads)
+      if ((this._st & S_RUNQ) !== 0) throw new RuntimeError("can't (re)bind a runnable tasklet");
+      if (!B.threadKnown(thread_id)) throw new ValueError('bad thread');
+      throw new RuntimeError('binding a tasklet to another thread is not supported yet');
     }
     I[A0] = this._native();
     check(B.tBindThread(thread_id));

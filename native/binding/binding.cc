@@ -1,4 +1,5 @@
-// binding.cc - the N-API addon: drives the native core for JS (NODE.md 2-3).
+// binding.cc - the N-API addon: drives the native core for JS (NODE.md 2-3), for a thread that
+// has left the JS engine (lib/engine.ts; the hand-over functions below rebuild its state here).
 //
 // Generator ("soft") tasklets are SLP_KIND_HOSTED tasklets of the core. Their callable is the
 // singleton JSFUNC (a hosted-call type): the JS function, its arguments and its generator live
@@ -1769,6 +1770,18 @@ napi_value TAdopt(napi_env env, napi_callback_info info)
     return finish_int(env, 0);
 }
 
+// threadKnown(id) -> whether a thread of that id uses stackless (for bind_thread's errors on the
+// JS engine, which knows only its own thread)
+napi_value ThreadKnown(napi_env env, napi_callback_info info)
+{
+    GET_ARGS(1);
+    double id = -1;
+    napi_get_value_double(env, argv[0], &id);
+    napi_value r;
+    napi_get_boolean(env, id >= 0 && slp_thread_find((unsigned long)id) != nullptr, &r);
+    return r;
+}
+
 // idBlock(n) -> the first of n tasklet ids reserved for the JS engine (unique in the process, as
 // the core's own)
 napi_value IdBlock(napi_env env, napi_callback_info info)
@@ -2026,6 +2039,7 @@ napi_value ModuleInit(napi_env env, napi_value exports)
         {"threadId", ThreadId}, {"threadInfo", ThreadInfo}, {"uncollectables", Uncollectables},
         {"scheduleBomb", ScheduleBomb}, {"nativeTest", NativeTest}, {"nativePingpong", NativePingpong},
         {"adoptBegin", AdoptBegin}, {"tAdopt", TAdopt}, {"adoptEnd", AdoptEnd}, {"idBlock", IdBlock},
+        {"threadKnown", ThreadKnown},
     };
     for (auto &f : fns) {
         napi_value fn;

@@ -61,4 +61,14 @@ describe('examples/js', () => {
       'thread 0 (main): total 2668667000',
     ]);
   });
+
+  it('engines.js: the JS engine, then the core after a hard tasklet joins; every sum right', () => {
+    const lines = runExample('engines.js');
+    expect(lines.length).toBe(4);
+    const first = process.env.STACKLESS_ENGINE === 'core' ? 'core' : 'js';
+    expect(lines[0]).toMatch(new RegExp(`^engine: ${first}, 200000 jobs, sum correct: true, ~\\d+ ns per hop$`));
+    expect(lines[1]).toBe('hard tasklet: hello world');
+    expect(lines[2]).toMatch(/^engine: core, 200000 jobs, sum correct: true, ~\d+ ns per hop$/);
+    expect(lines[3]).toBe('all workers done: true');
+  });
 });

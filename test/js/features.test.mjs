@@ -6,6 +6,7 @@ import { createRequire } from 'module';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
+import { checkEngineSoFar } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/index.js');
@@ -685,12 +686,8 @@ describe('introspection', () => {
 });
 
 // Everything above runs on the JS engine (lib/engine.ts); the tests below need the core, and the
-// thread hands over at the first of them (STACKLESS_ENGINE=core: everything runs on the core).
-describe('the JS engine', () => {
-  it('ran every test above', () => {
-    expect(S.engine()).toBe(process.env.STACKLESS_ENGINE === 'core' ? 'core' : 'js');
-  });
-});
+// thread hands over at the first of them.
+checkEngineSoFar();
 
 describe('with native tasklets (on the core)', () => {
   it('callbacks caused by native tasklets run on the thread stack and see them as tasklets', () => {

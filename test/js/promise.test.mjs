@@ -3,7 +3,7 @@
 // with gc() while tasklets wait.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'child_process';
-import { S, dist, gc, expectIdleAfterEach } from './support.mjs';
+import { S, dist, gc, expectIdleAfterEach, checkEngineSoFar } from './support.mjs';
 
 // A promise and its resolve/reject functions.
 function deferred() {
@@ -274,12 +274,8 @@ describe('await_nr in generator tasklets', () => {
 });
 
 // Everything above runs on the JS engine (lib/engine.ts); the tests below need the core, and the
-// thread hands over at the first of them (STACKLESS_ENGINE=core: everything runs on the core).
-describe('the JS engine', () => {
-  it('ran every test above', () => {
-    expect(S.engine()).toBe(process.env.STACKLESS_ENGINE === 'core' ? 'core' : 'js');
-  });
-});
+// thread hands over at the first of them.
+checkEngineSoFar();
 
 describe('hard tasklets (on the core)', () => {
   it('a hard tasklet calls it without yield and blocks where it is', async () => {

@@ -3,6 +3,7 @@
 import { AsyncLocalStorage } from 'async_hooks';
 import { describe, it, expect, afterEach } from 'vitest';
 import { createRequire } from 'module';
+import { checkEngineSoFar } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const S = require('../../dist/index.js');
@@ -495,12 +496,8 @@ describe('many tasklets', () => {
 });
 
 // Everything above runs on the JS engine (lib/engine.ts); the tests below need the core, and the
-// thread hands over at the first of them (STACKLESS_ENGINE=core: everything runs on the core).
-describe('the JS engine', () => {
-  it('ran every test above', () => {
-    expect(S.engine()).toBe(process.env.STACKLESS_ENGINE === 'core' ? 'core' : 'js');
-  });
-});
+// thread hands over at the first of them.
+checkEngineSoFar();
 
 describe('plain-function tasklets are hard tasklets (on the core)', () => {
   it('tasklet args and plain-function tasklets', () => {

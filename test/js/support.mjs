@@ -1,6 +1,6 @@
 // Shared by the test files: the built module, gc() for the STACKLESS_GC=1 run, and the check
 // that a test leaves the scheduler idle.
-import { expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach } from 'vitest';
 import { createRequire } from 'module';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
@@ -24,5 +24,15 @@ export function expectIdleAfterEach() {
     gc();
     expect(S.getruncount()).toBe(1);
     expect(S.getcurrent()).toBe(S.getmain());
+  });
+}
+
+/** A test that checks that every test above it in the file ran on the JS engine (or, with
+ * STACKLESS_ENGINE=core, on the core): a file puts the tests that need the core after it. */
+export function checkEngineSoFar() {
+  describe('the JS engine', () => {
+    it('ran every test above', () => {
+      expect(S.engine()).toBe(process.env.STACKLESS_ENGINE === 'core' ? 'core' : 'js');
+    });
   });
 }

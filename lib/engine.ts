@@ -21,27 +21,27 @@ import {
 } from './errors';
 
 // tasklet._st bits
-export const K_MASK = 3, K_PLAIN = 0, K_GEN = 1, K_HARD = 2;   // how the function runs (kindOf)
-export const S_RET = 4;          // returned (or threw: S_THREW) right after a switching call
-export const S_HARD_SET = 8, S_HARD_ON = 16;   // the { hard } option was given, and its value
-export const S_ALIVE = 32;       // bound to a prepared call, or started (core: exec != NONE)
-export const S_STARTED = 64;
-export const S_RUNQ = 128;
-export const S_BSEND = 256, S_BRECV = 512;   // blocked on t._chan
-export const S_ATOMIC = 1024, S_IGN = 2048, S_BTRAP = 4096;
-export const S_THREW = 8192;
-export const S_MAIN = 16384;
-export const S_PREP = 32768;     // t._ga is the prepared call (lib/index.ts prepareCall)
-export const S_BLOCKED = S_BSEND | S_BRECV;
-export const S_INRUN = 65536;    // it waits in run(): it has a watchdog frame
+const K_MASK = 3, K_PLAIN = 0, K_GEN = 1, K_HARD = 2;   // how the function runs (kindOf)
+const S_RET = 4;          // returned (or threw: S_THREW) right after a switching call
+const S_HARD_SET = 8, S_HARD_ON = 16;   // the { hard } option was given, and its value
+const S_ALIVE = 32;       // bound to a prepared call, or started (core: exec != NONE)
+const S_STARTED = 64;
+const S_RUNQ = 128;
+const S_BSEND = 256, S_BRECV = 512;   // blocked on t._chan
+const S_ATOMIC = 1024, S_IGN = 2048, S_BTRAP = 4096;
+const S_THREW = 8192;
+const S_MAIN = 16384;
+const S_PREP = 32768;     // t._ga is the prepared call (lib/index.ts prepareCall)
+const S_BLOCKED = S_BSEND | S_BRECV;
+const S_INRUN = 65536;    // it waits in run(): it has a watchdog frame
 const IRQ_SHIFT = 17;            // bits 17..30: the epoch of a deferred watchdog interrupt
 const IRQ_MASK = 0x3fff << IRQ_SHIFT;
 
 // channel._cl bits: closing, schedule_all, preference 0 or 1 (neither: -1, the default; so 0 is a
 // channel the fast paths take)
-export const C_CLOSING = 1, C_SA = 4, C_P0 = 8, C_P1 = 16;
-export const prefOf = (cl: number): number => ((cl & C_P1) !== 0 ? 1 : (cl & C_P0) !== 0 ? 0 : -1);
-export const prefBits = (p: number): number => (p > 0 ? C_P1 : p === 0 ? C_P0 : 0);
+const C_CLOSING = 1, C_SA = 4, C_P0 = 8, C_P1 = 16;
+const prefOf = (cl: number): number => ((cl & C_P1) !== 0 ? 1 : (cl & C_P0) !== 0 ? 0 : -1);
+const prefBits = (p: number): number => (p > 0 ? C_P1 : p === 0 ? C_P0 : 0);
 
 // run() flags (PY_WATCHDOG_*)
 const WD_THREADBLOCK = 1, WD_SOFT = 2, WD_TOTAL = 8;
@@ -76,11 +76,11 @@ let UNWIND: object;
 // ---- thread state -------------------------------------------------------------------------------
 
 /** Is the engine in charge of this thread (else the core is, for good)? */
-export let on = true;
-export let main: T;
-export let cur: T;            // head of the run queue: the running tasklet
+let on = true;
+let main: T;
+let cur: T;            // head of the run queue: the running tasklet
 let tail: T;
-export let runcount = 1;
+let runcount = 1;
 /** What slows every operation down: callbacks, a timed run(), switch_trap, a running callback
  * (the fast paths are taken only while it is 0). */
 let slow = 0;
@@ -88,9 +88,9 @@ let inCallback = 0;
 let inHandler = 0;   // the error handler runs (the thread cannot hand over to the core then)
 let trapLevel = 0;
 let handover = 0;
-export let scheduleCb: any = undefined;
-export let channelCb: any = undefined;
-export let errorHandler: any = undefined;
+let scheduleCb: any = undefined;
+let channelCb: any = undefined;
+let errorHandler: any = undefined;
 let isProcessMain = true;
 
 // watchdog (run()): one frame per active run() call, innermost last
@@ -102,12 +102,12 @@ export interface Frame {
   savedSliceStart: number;
   savedFlags: number;
 }
-export const frames: Frame[] = [];
-export let wdOwner: T | null = null;
-export let wdTimeout = 0;
-export let wdFlags = 0;
-export let wdSliceStart = 0;
-export let wdEpoch = 0;
+const frames: Frame[] = [];
+let wdOwner: T | null = null;
+let wdTimeout = 0;
+let wdFlags = 0;
+let wdSliceStart = 0;
+let wdEpoch = 0;
 const nowUs = (): number => performance.now() * 1000;
 
 // tasklet ids: blocks reserved from the core's counter (unique in the process)
@@ -141,6 +141,15 @@ function updateSlow(): void {
 
 /** The engine gives up the thread (lib/index.ts toCore copies its state into the core). */
 export function handOver(): void { on = false; }
+
+// (the state is in module variables, not exported ones: CommonJS would make every use of an
+// exported `let` a property access on `exports`; lib/index.ts reads it through these)
+/** Is the engine in charge of this thread? */
+export function isOn(): boolean { return on; }
+export function current(): T { return cur; }
+export function runCount(): number { return runcount; }
+export function scheduleCallback(): unknown { return scheduleCb; }
+export function channelCallback(): unknown { return channelCb; }
 
 // ---- run queue ----------------------------------------------------------------------------------
 
@@ -256,8 +265,8 @@ export function chanRemove(t: T): void {
 
 // ---- predicates ---------------------------------------------------------------------------------
 
-export const alive = (t: T): boolean => (t._st & S_ALIVE) !== 0;
-export const paused = (t: T): boolean => (t._st & (S_ALIVE | S_RUNQ | S_BLOCKED)) === S_ALIVE;
+const alive = (t: T): boolean => (t._st & S_ALIVE) !== 0;
+const paused = (t: T): boolean => (t._st & (S_ALIVE | S_RUNQ | S_BLOCKED)) === S_ALIVE;
 export function irqPending(t: T): boolean {
   const e = (t._st & IRQ_MASK) >>> IRQ_SHIFT;
   return e !== 0 && wdOwner !== null && e === wdEpoch;
@@ -423,7 +432,7 @@ function mainWait(): unknown {
 }
 
 /** What lib/index.ts provides for the moment the engine hands over in the middle of a wait. */
-export const migrated = {
+const migrated = {
   /** the core's trampoline went on where the engine's stopped; returns main's resume value */
   mainResume: (): unknown => undefined,
   /** a generator step that ran across the hand-over: finish it in the core's terms */
@@ -431,11 +440,10 @@ export const migrated = {
   afterThrow: (_t: T, _e: unknown): void => { /* set by lib/index.ts */ },
 };
 
-/** Runs tasklets until main is current. */
+/** Runs tasklets until main is current (or the engine hands over: every step checks `on`). */
 function trampoline(): void {
-  while (cur !== main) {
-    if (!on) return;
-    const t = cur;
+  let t: T;
+  while ((t = cur) !== main) {
     const st = t._st;
     let v = t.tv;
     t.tv = undefined;
@@ -585,50 +593,65 @@ const DEADLOCK = 'Deadlock: the last runnable tasklet cannot be blocked.';
 
 // ---- channels (channel.c) -----------------------------------------------------------------------
 
-/** send (dir 1) or receive (dir -1) on ch by the current tasklet; nr: the _nr form. */
-export function chanOp(ch: C, dir: number, value: unknown, nr: number): unknown {
+// The fast paths (preference -1, not closing, no schedule_all, nothing that slows down: no
+// callbacks, watchdog, switch_trap), small enough for V8 to inline into the caller; everything
+// else goes through chanGeneral, as the core's general path.
+
+/** ch.send(value) by the current tasklet; nr: the _nr form. */
+export function send(ch: C, value: unknown, nr: number): unknown {
+  const me = cur;
+  if ((slow | ch._cl) === 0 && (me === main || (nr !== 0 && (me._st & K_MASK) === K_GEN))) {
+    if (ch._bal < 0) return handTo(ch, me, value);
+    if (me._next !== null && (me._st & S_BTRAP) === 0) return blockHere(ch, me, 1, value);
+  }
+  return chanGeneral(ch, 1, value, nr);
+}
+
+/** ch.receive() by the current tasklet; nr: the _nr form. */
+export function recv(ch: C, nr: number): unknown {
   if ((slow | ch._cl) === 0) {
-    // the fast paths: preference -1, not closing, no schedule_all, nothing that slows down
+    if (ch._bal > 0) return takeFrom(ch);
     const me = cur;
-    if (dir > 0 ? ch._bal < 0 : ch._bal > 0) {
-      const p = ch._head as T;
-      if (dir < 0) {
-        // take the waiting sender's value; it becomes runnable, the receiver goes on
-        chanShift(ch);
-        const v = p.tv;
-        p.tv = undefined;
-        append(p);
-        if (v instanceof Boom) throw v.exc();
-        return v;
-      }
-      if (me === main || (nr !== 0 && (me._st & K_MASK) === K_GEN)) {
-        // the receiver gets the value and runs now; the sender after all others
-        chanShift(ch);
-        p.tv = value;
-        me.tv = undefined;
-        // (p goes after the head, and the head to the tail: p is the head)
-        p._next = me._next;
-        p._st |= S_RUNQ;
-        cur = p;
-        me._next = null;
-        if (p._next === null) p._next = me;
-        else tail._next = me;
-        tail = me;
-        runcount++;
-        if (me === main) return mainWait();
-        return UNWIND;
-      }
-    } else if (me._next !== null && (me._st & S_BTRAP) === 0 &&
-               (me === main || (nr !== 0 && (me._st & K_MASK) === K_GEN))) {
-      // block, with a successor in the run queue
-      me.tv = dir > 0 ? value : undefined;
-      unlinkHead();
-      chanAppend(ch, me, dir);
-      if (me === main) return mainWait();
-      return UNWIND;
+    if (me._next !== null && (me._st & S_BTRAP) === 0 && (me === main || (nr !== 0 && (me._st & K_MASK) === K_GEN))) {
+      return blockHere(ch, me, -1, undefined);
     }
   }
-  return chanGeneral(ch, dir, value, nr);
+  return chanGeneral(ch, -1, undefined, nr);
+}
+
+/** The waiting receiver gets the value and runs now; the sender (the head) after all others. */
+function handTo(ch: C, me: T, value: unknown): unknown {
+  const p = chanShift(ch);
+  p.tv = value;
+  me.tv = undefined;
+  // (p goes after the head, and the head to the tail: p is the head)
+  p._next = me._next;
+  p._st |= S_RUNQ;
+  cur = p;
+  me._next = null;
+  if (p._next === null) p._next = me;
+  else tail._next = me;
+  tail = me;
+  runcount++;
+  return me === main ? mainWait() : UNWIND;
+}
+
+/** Take the waiting sender's value; it becomes runnable, the receiver goes on. */
+function takeFrom(ch: C): unknown {
+  const p = chanShift(ch);
+  const v = p.tv;
+  p.tv = undefined;
+  append(p);
+  if (v instanceof Boom) throw v.exc();
+  return v;
+}
+
+/** Block the current tasklet, which has a successor in the run queue. */
+function blockHere(ch: C, me: T, dir: number, value: unknown): unknown {
+  me.tv = value;
+  unlinkHead();
+  chanAppend(ch, me, dir);
+  return me === main ? mainWait() : UNWIND;
 }
 
 function chanGeneral(ch: C, dir: number, value: unknown, nr: number): unknown {
@@ -947,3 +970,10 @@ export function snapshot(): {
   };
 }
 export function inCallbackNow(): boolean { return inCallback !== 0 || inHandler !== 0; }
+
+export {
+  K_MASK, K_PLAIN, K_GEN, K_HARD, S_RET, S_HARD_SET, S_HARD_ON, S_ALIVE,
+  S_STARTED, S_RUNQ, S_BSEND, S_BRECV, S_ATOMIC, S_IGN, S_BTRAP, S_THREW,
+  S_MAIN, S_PREP, S_BLOCKED, S_INRUN, C_CLOSING, C_SA, C_P0, C_P1,
+  prefOf, prefBits, alive, paused, migrated,
+};

@@ -1,6 +1,6 @@
 // stackless for Node.js: the `stackless` module layer (NODE.md 3.2-3.4) over two engines.
 //
-// A thread starts on the JS engine (./engine.ts; E.on): every operation below goes to it first.
+// A thread starts on the JS engine (./engine.ts; E.isOn()): every operation below goes to it first.
 // When the thread first needs the core (a native or hard tasklet, C code using the C API), toCore
 // moves the engine's state into the native core (the N-API addon), for good, and the operations
 // take their core branches from then on.
@@ -18,10 +18,11 @@ import {
   makeError, pyname, excFromThrowArgs, excFromClassArgs, typeName, excClassFor, quietTaskletExit,
 } from './errors';
 import * as E from './engine';
-import {
+// (module constants: every use of an imported name would be a property load on the module)
+const {
   Boom, K_MASK, S_PREP, S_RET, S_THREW, S_HARD_SET, S_HARD_ON, S_ALIVE, S_STARTED, S_RUNQ, S_BSEND, S_BLOCKED,
   S_ATOMIC, S_IGN, S_BTRAP, S_MAIN, C_CLOSING, C_SA, C_P0, C_P1, prefOf, prefBits,
-} from './engine';
+} = E;
 import { hard_available, loadHard, hardModule, captureContext, withContext, AsyncCtx } from './hard';
 
 export {
@@ -419,16 +420,16 @@ export class tasklet {
     if (args !== undefined && !Array.isArray(args)) throw new TypeError('tasklet args must be a tuple or None');
     if (kwargs !== undefined && typeof kwargs !== 'object') throw new TypeError('tasklet kwargs must be a dictionary or None');
     const prepared = args !== undefined || kwargs !== undefined;
-    if (E.on) {
+    if (E.isOn()) {
       const st = this._st;
-      if (this === E.cur) throw new RuntimeError("can't (re)bind the current tasklet");
+      if (this === E.current()) throw new RuntimeError("can't (re)bind the current tasklet");
       if ((st & (S_RUNQ | S_BLOCKED)) !== 0) throw new RuntimeError('tasklet is scheduled');
       if (this === mainTasklet && !prepared) throw new RuntimeError("can't unbind the main tasklet");
       const fn = func !== undefined ? func : boundFn(this);
       if (prepared && fn === undefined) throw new RuntimeError('the tasklet was not bound to a function');
       // (the engine's tasklets are never hard: a hard one hands the thread to the core first)
       const kind = func !== undefined ? kindOf(func, this._hard) : this._st & K_MASK;
-      if (!E.on) return this.bind(func, args, kwargs);
+      if (!E.isOn()) return this.bind(func, args, kwargs);
       this._st = (st & (S_HARD_SET | S_HARD_ON | S_ATOMIC | S_IGN | S_BTRAP | S_MAIN)) | kind;
       this.tv = undefined;
       if (!prepared) {
@@ -472,7 +473,7 @@ export class tasklet {
   setup(): this {
     // (`arguments`, not a rest parameter: fn.apply(undefined, arguments) passes them on without
     // making an array, and a spawn's cost is mostly this method)
-    if (E.on) {
+    if (E.isOn()) {
       const st = this._st;
       if ((st & (S_ALIVE | S_RUNQ)) !== 0) throw new RuntimeError('tasklet is alive');
       const fn = this._ga;
@@ -508,7 +509,7 @@ export class tasklet {
   }
 
   insert(): this {
-    if (E.on) {
+    if (E.isOn()) {
       E.insert(this);
       return this;
     }
@@ -518,7 +519,7 @@ export class tasklet {
   }
 
   remove(): this {
-    if (E.on) {
+    if (E.isOn()) {
       E.remove(this);
       return this;
     }
@@ -529,7 +530,7 @@ export class tasklet {
   }
 
   /** @internal */ _run(nr: number, sw: number): unknown {
-    if (E.on) return E.runSwitch(this, sw, nr);
+    if (E.isOn()) return E.runSwitch(this, sw, nr);
     const me = I[CUR];
     I[A0] = this._native(); I[A1] = nr; I[A2] = sw;
     return fin(me, B.tRun());
@@ -540,7 +541,7 @@ export class tasklet {
   switch_nr(): unknown { return this._run(1, 1); }
 
   /** @internal */ _throw(name: string, exc: unknown, pending: boolean, nr: number, kill: boolean): unknown {
-    if (E.on) return E.throwTo(this, exc, pending, nr, kill, quietTaskletExit);
+    if (E.isOn()) return E.throwTo(this, exc, pending, nr, kill, quietTaskletExit);
     if (this._sl() < 0) {
       if (kill || exc instanceof TaskletExit) return undefined;   // not alive: nothing to do
       throw new RuntimeError('You cannot throw to a dead tasklet');
@@ -573,7 +574,7 @@ export class tasklet {
   }
 
   /** @internal the state bits of binding.cc tInfo */ _info(): number {
-    if (E.on) {
+    if (E.isOn()) {
       const st = this._st;
       let bits = 0;
       if ((st & S_ALIVE) !== 0) bits |= 1;
@@ -581,7 +582,7 @@ export class tasklet {
       if ((st & S_BLOCKED) !== 0) bits |= 4 | 8;
       if ((st & S_RUNQ) !== 0) bits |= 8;
       if (this === mainTasklet) bits |= 16;
-      if (this === E.cur) bits |= 32;
+      if (this === E.current()) bits |= 32;
       if ((st & S_ATOMIC) !== 0) bits |= 64;
       if ((st & S_BTRAP) !== 0) bits |= 128;
       if ((st & S_IGN) !== 0) bits |= 256;
@@ -603,7 +604,7 @@ export class tasklet {
   get block_trap(): boolean { return (this._info() & 128) !== 0; }
   set block_trap(v: boolean) {
     const f = boolArg(v, 'block_trap must be set to a bool or integer');
-    if (E.on) {
+    if (E.isOn()) {
       this._st = f !== 0 ? this._st | S_BTRAP : this._st & ~S_BTRAP;
       return;
     }
@@ -620,7 +621,7 @@ export class tasklet {
   get recursion_depth(): number { return 0; }
   get thread_id(): number { return threadId(); }   // a tasklet belongs to the thread that made it
   get id(): number {
-    if (E.on && this !== mainTasklet) {
+    if (E.isOn() && this !== mainTasklet) {
       if (this._slot === -1) this._slot = -1 - E.newId();
       return -1 - this._slot;
     }
@@ -641,7 +642,7 @@ export class tasklet {
       throw new TypeError(`'${typeName(thread_id)}' object cannot be interpreted as an integer`);
     }
     if (thread_id < -1) throw new OverflowError("can't convert negative int to unsigned");
-    if (E.on) {
+    if (E.isOn()) {
       // (the core's checks, in its order)
       if (thread_id === -1 || thread_id === threadId()) return;
       if ((this._st & S_RUNQ) !== 0) throw new RuntimeError("can't (re)bind a runnable tasklet");
@@ -653,20 +654,20 @@ export class tasklet {
   }
   set_atomic(flag: unknown): boolean {
     const f = boolArg(flag, 'set_atomic needs exactly one bool or integer');
-    if (E.on) return E.setAtomic(this, f);
+    if (E.isOn()) return E.setAtomic(this, f);
     I[A0] = this._native(); I[A1] = 0; I[A2] = f;
     B.tFlag();
     return I[OUT] !== 0;
   }
   set_ignore_nesting(flag: unknown): boolean {
     const f = boolArg(flag, 'set_ignore_nesting needs exactly one bool or integer');
-    if (E.on) return E.setIgnoreNesting(this, f);
+    if (E.isOn()) return E.setIgnoreNesting(this, f);
     I[A0] = this._native(); I[A1] = 2; I[A2] = f;
     B.tFlag();
     return I[OUT] !== 0;
   }
   get tempval(): unknown {
-    if (E.on) {
+    if (E.isOn()) {
       const v = this.tv;
       if (v instanceof Boom) {
         const e = v.exc();
@@ -684,7 +685,7 @@ export class tasklet {
     return B.tTempval();
   }
   set tempval(v: unknown) {
-    if (E.on) {
+    if (E.isOn()) {
       // (as the core: the exception is made now, and the getter gives a bomb of it)
       this.tv = v instanceof bomb ? new Boom(v._exc()) : v;
       return;
@@ -702,7 +703,7 @@ export class tasklet {
     check(B.tSetTempval());
   }
   /** @internal */ _link(which: number): tasklet | undefined {
-    if (E.on) {
+    if (E.isOn()) {
       if ((this._st & S_RUNQ) !== 0) return (which === 0 ? E.runqNext(this) : E.runqPrev(this)) as tasklet;
       const ch = this._chan;
       if (ch === null) return undefined;
@@ -720,7 +721,7 @@ export class tasklet {
   }
   /** The channel the tasklet is blocked on, else undefined (Stackless's undocumented _channel). */
   get _channel(): channel | undefined {
-    if (E.on) return this._chan ?? undefined;
+    if (E.isOn()) return this._chan ?? undefined;
     if (this._sl() < 0) return undefined;
     I[A0] = this._slot;
     return B.tChannel();
@@ -793,7 +794,7 @@ function adopt(t: tasklet, place: number, chId: number, dir: number): void {
  * (channel._cid, tasklet._native).
  */
 function toCore(): void {
-  if (!E.on) return;
+  if (!E.isOn()) return;
   if (process.env.STACKLESS_TRACE_HANDOVER) process.stderr.write(`stackless: hand-over to the core\n${new Error().stack}\n`);
   if (E.inCallbackNow()) {
     throw new RuntimeError('stackless: a native or hard tasklet cannot be created, nor the C API used, '
@@ -890,7 +891,7 @@ export class channel {
   /** @internal core mode: the core channel, made on first use with what the engine knew */
   _cid(): number {
     if (this._id < 0) {
-      if (E.on) toCore();
+      if (E.isOn()) toCore();
       B.chNew(this);
       const id = I[OUT];
       this._id = id;
@@ -914,8 +915,7 @@ export class channel {
   _set(what: number, v: number): void { I[A0] = this._id; I[A1] = what; I[A2] = v; B.chSet(); }
 
   // nr = 1: the _nr form (may return Py_UnwindToken in a generator tasklet); 0: blocking
-  /** @internal */ _send(value: unknown, nr: number): unknown {
-    if (E.on) return E.chanOp(this, 1, value, nr);   // (a bomb is a Boom: the receiver explodes)
+  /** @internal core mode */ _send(value: unknown, nr: number): unknown {
     if (value instanceof bomb) return this._sendExc(value._exc(), nr);
     const me = I[CUR];
     R[me].tv = value;
@@ -926,8 +926,7 @@ export class channel {
     return fin(me, r);
   }
 
-  /** @internal */ _receive(nr: number): unknown {
-    if (E.on) return E.chanOp(this, -1, undefined, nr);
+  /** @internal core mode */ _receive(nr: number): unknown {
     const me = I[CUR];
     I[A0] = this._cid(); I[A1] = nr;
     const r = B.recv();
@@ -943,13 +942,14 @@ export class channel {
     return fin(me, r);
   }
 
-  send_nr(value?: unknown): unknown { return this._send(value, 1); }
-  send(value?: unknown): unknown { return this._send(value, 0); }
-  receive_nr(): unknown { return this._receive(1); }
-  receive(): unknown { return this._receive(0); }
+  // (on the engine a bomb sent is a Boom: the receiver explodes)
+  send_nr(value?: unknown): unknown { return E.isOn() ? E.send(this, value, 1) : this._send(value, 1); }
+  send(value?: unknown): unknown { return E.isOn() ? E.send(this, value, 0) : this._send(value, 0); }
+  receive_nr(): unknown { return E.isOn() ? E.recv(this, 1) : this._receive(1); }
+  receive(): unknown { return E.isOn() ? E.recv(this, 0) : this._receive(0); }
 
   /** @internal */ _sendExc(e: unknown, nr: number): unknown {
-    if (E.on) return E.chanOp(this, 1, new Boom(e), nr);
+    if (E.isOn()) return E.send(this, new Boom(e), nr);
     const me = I[CUR];
     I[A0] = this._cid(); I[A1] = nr;
     return fin(me, B.sendExc(pyname(e), e));
@@ -1017,7 +1017,7 @@ export class channel {
   }
   get queue(): tasklet | undefined {
     if (this._id < 0) {
-      if (E.on || this._head === null) return this._head ?? undefined;
+      if (E.isOn() || this._head === null) return this._head ?? undefined;
       this._cid();   // (its waiters move into the core)
     }
     this._info();
@@ -1037,20 +1037,20 @@ export { channel as Channel };
 // ---- module functions -------------------------------------------------------------------------
 
 export function getcurrent(): tasklet {
-  if (E.on) return E.cur as tasklet;
+  if (E.isOn()) return E.current() as tasklet;
   const s = I[CUR];
   return s >= 0 ? R[s] : B.current();   // -1: a native tasklet (callbacks made on its behalf)
 }
 export function getmain(): tasklet { return R[0]; }
 export function getruncount(): number {
-  if (E.on) return E.runcount;
+  if (E.isOn()) return E.runCount();
   B.runcount();
   return I[OUT];
 }
 
 function sched(args: IArguments, remove: number, nr: number): unknown {
-  if (E.on) {
-    const v = args.length > 0 ? args[0] : E.cur;
+  if (E.isOn()) {
+    const v = args.length > 0 ? args[0] : E.current();
     return E.schedule(v instanceof bomb ? new Boom(v._exc()) : v, remove, nr);
   }
   const me = I[CUR];
@@ -1116,7 +1116,7 @@ function runArgs(a: unknown[]): [number, number] {
  * tasklet is truly preempted, wherever it is. atomic tasklets are not interrupted.
  */
 export function run(...a: unknown[]): unknown {
-  if (E.on) {
+  if (E.isOn()) {
     if (a.length === 0) return E.run(0, 0, 0);
     const [timeout, flags] = runArgs(a);
     return E.run(timeout, flags, 0);
@@ -1133,7 +1133,7 @@ export function run(...a: unknown[]): unknown {
 }
 export function run_nr(...a: unknown[]): unknown {
   const [timeout, flags] = runArgs(a);
-  if (E.on) return E.run(timeout, flags, 1);
+  if (E.isOn()) return E.run(timeout, flags, 1);
   const me = I[CUR];
   I[A0] = timeout; I[A1] = flags; I[A2] = 1;
   return fin(me, B.run());
@@ -1174,7 +1174,7 @@ export function switch_trap(change: unknown = 0): number {
   if (typeof change !== 'number' || !Number.isInteger(change)) {
     throw new TypeError(`an integer is required (got type ${typeName(change)})`);
   }
-  if (E.on) return E.switchTrap(change as number);
+  if (E.isOn()) return E.switchTrap(change as number);
   I[A0] = change;
   B.switchTrap();
   return I[OUT];
@@ -1202,7 +1202,7 @@ function setCallback(kind: number, fn: unknown, what: string): unknown {
   if (kind !== CB_ERROR && fn !== undefined && typeof fn !== 'function') {
     throw new TypeError(`${what} must be callable`);
   }
-  if (E.on) return E.setCallback(kind, fn);
+  if (E.isOn()) return E.setCallback(kind, fn);
   const prev = B.setCallback(kind, fn);
   if (I[ST] === 2) throw prev;
   return prev;
@@ -1218,7 +1218,7 @@ export function set_schedule_callback(callable: unknown): unknown {
   if (arguments.length !== 1) throw new TypeError('set_schedule_callback() takes exactly one argument');
   return setCallback(CB_SCHEDULE, callable, 'schedule callback');
 }
-export function get_schedule_callback(): unknown { return E.on ? E.scheduleCb : B.getCallback(CB_SCHEDULE); }
+export function get_schedule_callback(): unknown { return E.isOn() ? E.scheduleCallback() : B.getCallback(CB_SCHEDULE); }
 
 /**
  * set_channel_callback(cb): cb(channel, tasklet, sending, willblock) is called for every channel
@@ -1229,7 +1229,7 @@ export function set_channel_callback(callable: unknown): unknown {
   if (arguments.length !== 1) throw new TypeError('set_channel_callback() takes exactly one argument');
   return setCallback(CB_CHANNEL, callable, 'channel callback');
 }
-export function get_channel_callback(): unknown { return E.on ? E.channelCb : B.getCallback(CB_CHANNEL); }
+export function get_channel_callback(): unknown { return E.isOn() ? E.channelCallback() : B.getCallback(CB_CHANNEL); }
 
 /**
  * set_error_handler(handler?): handler(type, value, traceback) is called for an exception that
@@ -1289,7 +1289,7 @@ export class bomb extends Boom {
 
 /** getcurrentid(): the thread id while main is current, else the current tasklet's serial number. */
 export function getcurrentid(): number {
-  if (E.on) return E.cur === E.main ? threadId() : (E.cur as tasklet).id;
+  if (E.isOn()) return E.current() === mainTasklet ? threadId() : (E.current() as tasklet).id;
   return B.currentId();
 }
 
@@ -1310,7 +1310,7 @@ export function get_thread_info(thread_id: unknown = -1): [tasklet | undefined, 
   }
   if (thread_id < -1) throw new OverflowError("can't convert negative int to unsigned");
   if (thread_id !== -1 && thread_id !== threadId()) throw new RuntimeError('Thread id not found');
-  if (E.on) return [mainTasklet, E.cur as tasklet, E.runcount];
+  if (E.isOn()) return [mainTasklet, E.current() as tasklet, E.runCount()];
   return B.threadInfo();
 }
 
@@ -1319,13 +1319,13 @@ export function get_thread_info(thread_id: unknown = -1): [tasklet | undefined, 
  * they run on the native core. A thread moves to the core, for good, at its first native or hard
  * tasklet, or when C code uses the C API on it (STACKLESS_ENGINE=core: from the start).
  */
-export function engine(): 'js' | 'core' { return E.on ? 'js' : 'core'; }
+export function engine(): 'js' | 'core' { return E.isOn() ? 'js' : 'core'; }
 
 /** getdebug(): true for a debug build of the addon. */
 export function getdebug(): boolean { return B.debug === true; }
 
 /** getuncollectables(): the tasklets that own a C stack (native tasklets that started). */
-export function getuncollectables(): tasklet[] { return E.on ? [] : B.uncollectables(); }
+export function getuncollectables(): tasklet[] { return E.isOn() ? [] : B.uncollectables(); }
 
 // current / main / runcount / threads / debug / uncollectables as module properties
 Object.defineProperty(exports, 'current', { get: getcurrent, enumerable: true });

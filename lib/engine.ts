@@ -619,14 +619,20 @@ export function recv(ch: C, nr: number): unknown {
   return chanGeneral(ch, -1, undefined, nr);
 }
 
+// (these three update each tasklet's links and state bits in one go: they are the hop)
+
 /** The waiting receiver gets the value and runs now; the sender (the head) after all others. */
 function handTo(ch: C, me: T, value: unknown): unknown {
-  const p = chanShift(ch);
+  const p = ch._head as T;
+  ch._head = p._next;
+  if (ch._head === null) ch._tail = null;
+  ch._bal++;
+  p._chan = null;
+  p._st = (p._st & ~S_BRECV) | S_RUNQ;
   p.tv = value;
   me.tv = undefined;
   // (p goes after the head, and the head to the tail: p is the head)
   p._next = me._next;
-  p._st |= S_RUNQ;
   cur = p;
   me._next = null;
   if (p._next === null) p._next = me;
@@ -638,10 +644,18 @@ function handTo(ch: C, me: T, value: unknown): unknown {
 
 /** Take the waiting sender's value; it becomes runnable, the receiver goes on. */
 function takeFrom(ch: C): unknown {
-  const p = chanShift(ch);
+  const p = ch._head as T;
+  ch._head = p._next;
+  if (ch._head === null) ch._tail = null;
+  ch._bal--;
+  p._chan = null;
+  p._st = (p._st & ~S_BSEND) | S_RUNQ;
   const v = p.tv;
   p.tv = undefined;
-  append(p);
+  p._next = null;
+  tail._next = p;   // (the receiver is in the run queue: it is not empty)
+  tail = p;
+  runcount++;
   if (v instanceof Boom) throw v.exc();
   return v;
 }
@@ -649,8 +663,15 @@ function takeFrom(ch: C): unknown {
 /** Block the current tasklet, which has a successor in the run queue. */
 function blockHere(ch: C, me: T, dir: number, value: unknown): unknown {
   me.tv = value;
-  unlinkHead();
-  chanAppend(ch, me, dir);
+  cur = me._next as T;
+  runcount--;
+  me._next = null;
+  me._st = (me._st & ~S_RUNQ) | (dir > 0 ? S_BSEND : S_BRECV);
+  me._chan = ch;
+  if (ch._tail === null) ch._head = me;
+  else ch._tail._next = me;
+  ch._tail = me;
+  ch._bal += dir;
   return me === main ? mainWait() : UNWIND;
 }
 

@@ -1,6 +1,6 @@
 // stackless for Node.js: the `stackless` module layer (NODE.md 3.2-3.4) over two engines.
 //
-// A thread starts on the JS engine (./engine.ts; E.isOn()): every operation below goes to it first.
+// A thread starts on the JS engine (./engine.ts; onEngine): every operation below goes to it first.
 // When the thread first needs the core (a native or hard tasklet, C code using the C API), toCore
 // moves the engine's state into the native core (the N-API addon), for good, and the operations
 // take their core branches from then on.
@@ -18,6 +18,8 @@ import {
   makeError, pyname, excFromThrowArgs, excFromClassArgs, typeName, excClassFor, quietTaskletExit,
 } from './errors';
 import * as E from './engine';
+/** Does the JS engine run this thread (E.isOn(), kept here: it is read by every operation)? */
+let onEngine = true;
 // (module constants: every use of an imported name would be a property load on the module)
 const {
   Boom, K_MASK, S_PREP, S_RET, S_THREW, S_HARD_SET, S_HARD_ON, S_ALIVE, S_STARTED, S_RUNQ, S_BSEND, S_BLOCKED,
@@ -420,7 +422,7 @@ export class tasklet {
     if (args !== undefined && !Array.isArray(args)) throw new TypeError('tasklet args must be a tuple or None');
     if (kwargs !== undefined && typeof kwargs !== 'object') throw new TypeError('tasklet kwargs must be a dictionary or None');
     const prepared = args !== undefined || kwargs !== undefined;
-    if (E.isOn()) {
+    if (onEngine) {
       const st = this._st;
       if (this === E.current()) throw new RuntimeError("can't (re)bind the current tasklet");
       if ((st & (S_RUNQ | S_BLOCKED)) !== 0) throw new RuntimeError('tasklet is scheduled');
@@ -429,7 +431,7 @@ export class tasklet {
       if (prepared && fn === undefined) throw new RuntimeError('the tasklet was not bound to a function');
       // (the engine's tasklets are never hard: a hard one hands the thread to the core first)
       const kind = func !== undefined ? kindOf(func, this._hard) : this._st & K_MASK;
-      if (!E.isOn()) return this.bind(func, args, kwargs);
+      if (!onEngine) return this.bind(func, args, kwargs);
       this._st = (st & (S_HARD_SET | S_HARD_ON | S_ATOMIC | S_IGN | S_BTRAP | S_MAIN)) | kind;
       this.tv = undefined;
       if (!prepared) {
@@ -473,7 +475,7 @@ export class tasklet {
   setup(): this {
     // (`arguments`, not a rest parameter: fn.apply(undefined, arguments) passes them on without
     // making an array, and a spawn's cost is mostly this method)
-    if (E.isOn()) {
+    if (onEngine) {
       const st = this._st;
       if ((st & (S_ALIVE | S_RUNQ)) !== 0) throw new RuntimeError('tasklet is alive');
       const fn = this._ga;
@@ -509,7 +511,7 @@ export class tasklet {
   }
 
   insert(): this {
-    if (E.isOn()) {
+    if (onEngine) {
       E.insert(this);
       return this;
     }
@@ -519,7 +521,7 @@ export class tasklet {
   }
 
   remove(): this {
-    if (E.isOn()) {
+    if (onEngine) {
       E.remove(this);
       return this;
     }
@@ -530,7 +532,7 @@ export class tasklet {
   }
 
   /** @internal */ _run(nr: number, sw: number): unknown {
-    if (E.isOn()) return E.runSwitch(this, sw, nr);
+    if (onEngine) return E.runSwitch(this, sw, nr);
     const me = I[CUR];
     I[A0] = this._native(); I[A1] = nr; I[A2] = sw;
     return fin(me, B.tRun());
@@ -541,7 +543,7 @@ export class tasklet {
   switch_nr(): unknown { return this._run(1, 1); }
 
   /** @internal */ _throw(name: string, exc: unknown, pending: boolean, nr: number, kill: boolean): unknown {
-    if (E.isOn()) return E.throwTo(this, exc, pending, nr, kill, quietTaskletExit);
+    if (onEngine) return E.throwTo(this, exc, pending, nr, kill, quietTaskletExit);
     if (this._sl() < 0) {
       if (kill || exc instanceof TaskletExit) return undefined;   // not alive: nothing to do
       throw new RuntimeError('You cannot throw to a dead tasklet');
@@ -574,7 +576,7 @@ export class tasklet {
   }
 
   /** @internal the state bits of binding.cc tInfo */ _info(): number {
-    if (E.isOn()) {
+    if (onEngine) {
       const st = this._st;
       let bits = 0;
       if ((st & S_ALIVE) !== 0) bits |= 1;
@@ -604,7 +606,7 @@ export class tasklet {
   get block_trap(): boolean { return (this._info() & 128) !== 0; }
   set block_trap(v: boolean) {
     const f = boolArg(v, 'block_trap must be set to a bool or integer');
-    if (E.isOn()) {
+    if (onEngine) {
       this._st = f !== 0 ? this._st | S_BTRAP : this._st & ~S_BTRAP;
       return;
     }
@@ -621,7 +623,7 @@ export class tasklet {
   get recursion_depth(): number { return 0; }
   get thread_id(): number { return threadId(); }   // a tasklet belongs to the thread that made it
   get id(): number {
-    if (E.isOn() && this !== mainTasklet) {
+    if (onEngine && this !== mainTasklet) {
       if (this._slot === -1) this._slot = -1 - E.newId();
       return -1 - this._slot;
     }
@@ -642,7 +644,7 @@ export class tasklet {
       throw new TypeError(`'${typeName(thread_id)}' object cannot be interpreted as an integer`);
     }
     if (thread_id < -1) throw new OverflowError("can't convert negative int to unsigned");
-    if (E.isOn()) {
+    if (onEngine) {
       // (the core's checks, in its order)
       if (thread_id === -1 || thread_id === threadId()) return;
       if ((this._st & S_RUNQ) !== 0) throw new RuntimeError("can't (re)bind a runnable tasklet");
@@ -654,20 +656,20 @@ export class tasklet {
   }
   set_atomic(flag: unknown): boolean {
     const f = boolArg(flag, 'set_atomic needs exactly one bool or integer');
-    if (E.isOn()) return E.setAtomic(this, f);
+    if (onEngine) return E.setAtomic(this, f);
     I[A0] = this._native(); I[A1] = 0; I[A2] = f;
     B.tFlag();
     return I[OUT] !== 0;
   }
   set_ignore_nesting(flag: unknown): boolean {
     const f = boolArg(flag, 'set_ignore_nesting needs exactly one bool or integer');
-    if (E.isOn()) return E.setIgnoreNesting(this, f);
+    if (onEngine) return E.setIgnoreNesting(this, f);
     I[A0] = this._native(); I[A1] = 2; I[A2] = f;
     B.tFlag();
     return I[OUT] !== 0;
   }
   get tempval(): unknown {
-    if (E.isOn()) {
+    if (onEngine) {
       const v = this.tv;
       if (v instanceof Boom) {
         const e = v.exc();
@@ -685,7 +687,7 @@ export class tasklet {
     return B.tTempval();
   }
   set tempval(v: unknown) {
-    if (E.isOn()) {
+    if (onEngine) {
       // (as the core: the exception is made now, and the getter gives a bomb of it)
       this.tv = v instanceof bomb ? new Boom(v._exc()) : v;
       return;
@@ -703,7 +705,7 @@ export class tasklet {
     check(B.tSetTempval());
   }
   /** @internal */ _link(which: number): tasklet | undefined {
-    if (E.isOn()) {
+    if (onEngine) {
       if ((this._st & S_RUNQ) !== 0) return (which === 0 ? E.runqNext(this) : E.runqPrev(this)) as tasklet;
       const ch = this._chan;
       if (ch === null) return undefined;
@@ -721,7 +723,7 @@ export class tasklet {
   }
   /** The channel the tasklet is blocked on, else undefined (Stackless's undocumented _channel). */
   get _channel(): channel | undefined {
-    if (E.isOn()) return this._chan ?? undefined;
+    if (onEngine) return this._chan ?? undefined;
     if (this._sl() < 0) return undefined;
     I[A0] = this._slot;
     return B.tChannel();
@@ -794,7 +796,7 @@ function adopt(t: tasklet, place: number, chId: number, dir: number): void {
  * (channel._cid, tasklet._native).
  */
 function toCore(): void {
-  if (!E.isOn()) return;
+  if (!onEngine) return;
   if (process.env.STACKLESS_TRACE_HANDOVER) process.stderr.write(`stackless: hand-over to the core\n${new Error().stack}\n`);
   if (E.inCallbackNow()) {
     throw new RuntimeError('stackless: a native or hard tasklet cannot be created, nor the C API used, '
@@ -815,6 +817,7 @@ function toCore(): void {
     pending = v;
   }
   E.handOver();
+  onEngine = false;
   B.adoptBegin();
   const m = mainTasklet;
   const mainSt = m._st;
@@ -891,7 +894,7 @@ export class channel {
   /** @internal core mode: the core channel, made on first use with what the engine knew */
   _cid(): number {
     if (this._id < 0) {
-      if (E.isOn()) toCore();
+      if (onEngine) toCore();
       B.chNew(this);
       const id = I[OUT];
       this._id = id;
@@ -943,13 +946,13 @@ export class channel {
   }
 
   // (on the engine a bomb sent is a Boom: the receiver explodes)
-  send_nr(value?: unknown): unknown { return E.isOn() ? E.send(this, value, 1) : this._send(value, 1); }
-  send(value?: unknown): unknown { return E.isOn() ? E.send(this, value, 0) : this._send(value, 0); }
-  receive_nr(): unknown { return E.isOn() ? E.recv(this, 1) : this._receive(1); }
-  receive(): unknown { return E.isOn() ? E.recv(this, 0) : this._receive(0); }
+  send_nr(value?: unknown): unknown { return onEngine ? E.send(this, value, 1) : this._send(value, 1); }
+  send(value?: unknown): unknown { return onEngine ? E.send(this, value, 0) : this._send(value, 0); }
+  receive_nr(): unknown { return onEngine ? E.recv(this, 1) : this._receive(1); }
+  receive(): unknown { return onEngine ? E.recv(this, 0) : this._receive(0); }
 
   /** @internal */ _sendExc(e: unknown, nr: number): unknown {
-    if (E.isOn()) return E.send(this, new Boom(e), nr);
+    if (onEngine) return E.send(this, new Boom(e), nr);
     const me = I[CUR];
     I[A0] = this._cid(); I[A1] = nr;
     return fin(me, B.sendExc(pyname(e), e));
@@ -1017,7 +1020,7 @@ export class channel {
   }
   get queue(): tasklet | undefined {
     if (this._id < 0) {
-      if (E.isOn() || this._head === null) return this._head ?? undefined;
+      if (onEngine || this._head === null) return this._head ?? undefined;
       this._cid();   // (its waiters move into the core)
     }
     this._info();
@@ -1037,19 +1040,19 @@ export { channel as Channel };
 // ---- module functions -------------------------------------------------------------------------
 
 export function getcurrent(): tasklet {
-  if (E.isOn()) return E.current() as tasklet;
+  if (onEngine) return E.current() as tasklet;
   const s = I[CUR];
   return s >= 0 ? R[s] : B.current();   // -1: a native tasklet (callbacks made on its behalf)
 }
 export function getmain(): tasklet { return R[0]; }
 export function getruncount(): number {
-  if (E.isOn()) return E.runCount();
+  if (onEngine) return E.runCount();
   B.runcount();
   return I[OUT];
 }
 
 function sched(args: IArguments, remove: number, nr: number): unknown {
-  if (E.isOn()) {
+  if (onEngine) {
     const v = args.length > 0 ? args[0] : E.current();
     return E.schedule(v instanceof bomb ? new Boom(v._exc()) : v, remove, nr);
   }
@@ -1116,7 +1119,7 @@ function runArgs(a: unknown[]): [number, number] {
  * tasklet is truly preempted, wherever it is. atomic tasklets are not interrupted.
  */
 export function run(...a: unknown[]): unknown {
-  if (E.isOn()) {
+  if (onEngine) {
     if (a.length === 0) return E.run(0, 0, 0);
     const [timeout, flags] = runArgs(a);
     return E.run(timeout, flags, 0);
@@ -1133,7 +1136,7 @@ export function run(...a: unknown[]): unknown {
 }
 export function run_nr(...a: unknown[]): unknown {
   const [timeout, flags] = runArgs(a);
-  if (E.isOn()) return E.run(timeout, flags, 1);
+  if (onEngine) return E.run(timeout, flags, 1);
   const me = I[CUR];
   I[A0] = timeout; I[A1] = flags; I[A2] = 1;
   return fin(me, B.run());
@@ -1174,7 +1177,7 @@ export function switch_trap(change: unknown = 0): number {
   if (typeof change !== 'number' || !Number.isInteger(change)) {
     throw new TypeError(`an integer is required (got type ${typeName(change)})`);
   }
-  if (E.isOn()) return E.switchTrap(change as number);
+  if (onEngine) return E.switchTrap(change as number);
   I[A0] = change;
   B.switchTrap();
   return I[OUT];
@@ -1202,7 +1205,7 @@ function setCallback(kind: number, fn: unknown, what: string): unknown {
   if (kind !== CB_ERROR && fn !== undefined && typeof fn !== 'function') {
     throw new TypeError(`${what} must be callable`);
   }
-  if (E.isOn()) return E.setCallback(kind, fn);
+  if (onEngine) return E.setCallback(kind, fn);
   const prev = B.setCallback(kind, fn);
   if (I[ST] === 2) throw prev;
   return prev;
@@ -1218,7 +1221,7 @@ export function set_schedule_callback(callable: unknown): unknown {
   if (arguments.length !== 1) throw new TypeError('set_schedule_callback() takes exactly one argument');
   return setCallback(CB_SCHEDULE, callable, 'schedule callback');
 }
-export function get_schedule_callback(): unknown { return E.isOn() ? E.scheduleCallback() : B.getCallback(CB_SCHEDULE); }
+export function get_schedule_callback(): unknown { return onEngine ? E.scheduleCallback() : B.getCallback(CB_SCHEDULE); }
 
 /**
  * set_channel_callback(cb): cb(channel, tasklet, sending, willblock) is called for every channel
@@ -1229,7 +1232,7 @@ export function set_channel_callback(callable: unknown): unknown {
   if (arguments.length !== 1) throw new TypeError('set_channel_callback() takes exactly one argument');
   return setCallback(CB_CHANNEL, callable, 'channel callback');
 }
-export function get_channel_callback(): unknown { return E.isOn() ? E.channelCallback() : B.getCallback(CB_CHANNEL); }
+export function get_channel_callback(): unknown { return onEngine ? E.channelCallback() : B.getCallback(CB_CHANNEL); }
 
 /**
  * set_error_handler(handler?): handler(type, value, traceback) is called for an exception that
@@ -1289,7 +1292,7 @@ export class bomb extends Boom {
 
 /** getcurrentid(): the thread id while main is current, else the current tasklet's serial number. */
 export function getcurrentid(): number {
-  if (E.isOn()) return E.current() === mainTasklet ? threadId() : (E.current() as tasklet).id;
+  if (onEngine) return E.current() === mainTasklet ? threadId() : (E.current() as tasklet).id;
   return B.currentId();
 }
 
@@ -1310,7 +1313,7 @@ export function get_thread_info(thread_id: unknown = -1): [tasklet | undefined, 
   }
   if (thread_id < -1) throw new OverflowError("can't convert negative int to unsigned");
   if (thread_id !== -1 && thread_id !== threadId()) throw new RuntimeError('Thread id not found');
-  if (E.isOn()) return [mainTasklet, E.current() as tasklet, E.runCount()];
+  if (onEngine) return [mainTasklet, E.current() as tasklet, E.runCount()];
   return B.threadInfo();
 }
 
@@ -1319,13 +1322,13 @@ export function get_thread_info(thread_id: unknown = -1): [tasklet | undefined, 
  * they run on the native core. A thread moves to the core, for good, at its first native or hard
  * tasklet, or when C code uses the C API on it (STACKLESS_ENGINE=core: from the start).
  */
-export function engine(): 'js' | 'core' { return E.isOn() ? 'js' : 'core'; }
+export function engine(): 'js' | 'core' { return onEngine ? 'js' : 'core'; }
 
 /** getdebug(): true for a debug build of the addon. */
 export function getdebug(): boolean { return B.debug === true; }
 
 /** getuncollectables(): the tasklets that own a C stack (native tasklets that started). */
-export function getuncollectables(): tasklet[] { return E.isOn() ? [] : B.uncollectables(); }
+export function getuncollectables(): tasklet[] { return onEngine ? [] : B.uncollectables(); }
 
 // current / main / runcount / threads / debug / uncollectables as module properties
 Object.defineProperty(exports, 'current', { get: getcurrent, enumerable: true });

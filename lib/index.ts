@@ -339,9 +339,7 @@ function prepareCall(fn: any, args: unknown[], kind: number): any {
 function* failedStart(e: unknown): Generator<never, never, unknown> { throw e; }
 
 export class tasklet {
-  // (6 fields: a blocked tasklet's size is what a million of them cost)
-  /** @internal the core tasklet's slot; -1: none (yet); below -1: -1 - the id the engine gave it */
-  _slot = -1;
+  // (5 fields: a blocked tasklet's size is what a million of them cost)
   /** @internal the function it is bound to; once set up (S_PREP) what it runs: the generator
    * (made at setup: see prepareCall) or a plain function's call; once started (S_STARTED) the
    * generator */
@@ -350,7 +348,9 @@ export class tasklet {
    * tempval while the engine runs the thread */
   tv: unknown = undefined;
   /** @internal engine: the next tasklet in the run queue or channel queue */ _next: tasklet | null = null;
-  /** @internal engine: the channel it is blocked on */ _chan: channel | null = null;
+  /** @internal on the engine: the channel it is blocked on; on the core: the core tasklet's slot
+   * (see _slot) */
+  _chan: any = null;
   /** @internal kind and flags (engine.ts S_*; in core mode the kind, S_STARTED, S_RET and the
    * option) */
   _st = 0;
@@ -370,6 +370,13 @@ export class tasklet {
     }
   }
 
+  /** @internal the core tasklet's slot (-1: none, yet): kept in _chan, which only the engine uses
+   * for a channel; main's is always 0 */
+  get _slot(): number {
+    const c = this._chan;
+    return typeof c === 'number' ? c : this === mainTasklet ? 0 : -1;
+  }
+  set _slot(s: number) { this._chan = s >= 0 && this !== mainTasklet ? s : null; }
   /** @internal how its function runs (kindOf) */
   get _isGen(): number { return this._st & K_MASK; }
   set _isGen(k: number) { this._st = (this._st & ~K_MASK) | k; }
@@ -624,8 +631,12 @@ export class tasklet {
   get thread_id(): number { return threadId(); }   // a tasklet belongs to the thread that made it
   get id(): number {
     if (onEngine && this !== mainTasklet) {
-      if (this._slot === -1) this._slot = -1 - E.newId();
-      return -1 - this._slot;
+      let id = engineIds.get(this);
+      if (id === undefined) {
+        id = E.newId();
+        engineIds.set(this, id);
+      }
+      return id;
     }
     if (this._sl() < 0) return -1;
     I[A0] = this._slot;
@@ -735,7 +746,6 @@ export class tasklet {
 export { tasklet as Tasklet };
 
 const mainTasklet = new tasklet();
-mainTasklet._slot = 0;
 R[0] = mainTasklet;
 
 // ---- the JS engine and the hand-over to the core -------------------------------------------------
@@ -752,7 +762,9 @@ E.setCannotBlockMessage(hard_available
 // The bits of tasklet._st that only the engine sets: a tasklet with any of them (or an id) has
 // state the core must take over before it works on the tasklet.
 const ENGINE_ONLY = ~(K_MASK | S_HARD_SET | S_HARD_ON | S_MAIN | S_RET | S_THREW | S_STARTED | S_PREP);
-function engineState(t: tasklet): boolean { return (t._st & ENGINE_ONLY) !== 0 || t._slot < -1; }
+function engineState(t: tasklet): boolean { return (t._st & ENGINE_ONLY) !== 0 || engineIds.has(t); }
+/** the ids the engine gave its tasklets (made on demand: few are ever asked for) */
+const engineIds = new WeakMap<tasklet, number>();
 
 /**
  * Moves tasklet t into the core (binding.cc tAdopt): a core tasklet with what the engine knew
@@ -761,7 +773,8 @@ function engineState(t: tasklet): boolean { return (t._st & ENGINE_ONLY) !== 0 |
  */
 function adopt(t: tasklet, place: number, chId: number, dir: number): void {
   const st = t._st;
-  const id = t._slot < -1 ? -1 - t._slot : 0;
+  const id = engineIds.get(t) ?? 0;
+  engineIds.delete(t);
   if (t !== mainTasklet) {
     I[A0] = st & K_MASK; I[A1] = 0;
     const e = B.tNew();
@@ -785,7 +798,7 @@ function adopt(t: tasklet, place: number, chId: number, dir: number): void {
   if (mode === 3) t.tv = undefined;
   t._st = st & (K_MASK | S_PREP | S_STARTED | S_RET | S_THREW | S_HARD_SET | S_HARD_ON | S_MAIN);
   t._next = null;
-  t._chan = null;
+  if (t === mainTasklet) t._chan = null;   // (the others' holds their slot now)
 }
 
 /**

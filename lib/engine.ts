@@ -5,7 +5,7 @@
 //
 // A thread uses it until it needs the core: its first native tasklet, hard tasklet, or an addon
 // that imports the C API. lib/index.ts (toCore) then moves the state into the core, once, and
-// checks `E.on` in every operation.
+// checks which engine is on in every operation.
 //
 // Data model, as the core's but singly linked (fewer pointer writes into long-lived objects,
 // which is what a million blocked tasklets cost in GC):
@@ -21,7 +21,7 @@ import {
 } from './errors';
 
 // tasklet._st bits
-const K_MASK = 3, K_PLAIN = 0, K_GEN = 1, K_HARD = 2;   // how the function runs (kindOf)
+const K_MASK = 3, K_GEN = 1;   // how the function runs (lib/index.ts kindOf: 0 plain, 1 generator, 2 hard)
 const S_RET = 4;          // returned (or threw: S_THREW) right after a switching call
 const S_HARD_SET = 8, S_HARD_ON = 16;   // the { hard } option was given, and its value
 const S_ALIVE = 32;       // bound to a prepared call, or started (core: exec != NONE)
@@ -217,7 +217,7 @@ export function runqPrev(t: T): T {
   while (runqNext(p) !== t) p = runqNext(p);
   return p;
 }
-export function runqList(): T[] {
+function runqList(): T[] {
   const a: T[] = [];
   for (let t: T | null = cur; t !== null && runcount > 0; t = t._next) a.push(t);
   return a;
@@ -253,7 +253,7 @@ function chanShift(ch: C): T {
 }
 
 /** Remove t from the queue of the channel it waits on. */
-export function chanRemove(t: T): void {
+function chanRemove(t: T): void {
   const ch = t._chan as C;
   let p: T | null = null;
   if (ch._head !== t) {
@@ -265,7 +265,6 @@ export function chanRemove(t: T): void {
 
 // ---- predicates ---------------------------------------------------------------------------------
 
-const alive = (t: T): boolean => (t._st & S_ALIVE) !== 0;
 const paused = (t: T): boolean => (t._st & (S_ALIVE | S_RUNQ | S_BLOCKED)) === S_ALIVE;
 export function irqPending(t: T): boolean {
   const e = (t._st & IRQ_MASK) >>> IRQ_SHIFT;
@@ -968,9 +967,7 @@ function yieldPoll(t: T, yielded: unknown): boolean {
   return true;
 }
 
-// ---- introspection ------------------------------------------------------------------------------
-
-export function deadlockMessage(): string { return DEADLOCK; }
+// ---- the hand-over ------------------------------------------------------------------------------
 
 /** Everything the hand-over (lib/index.ts toCore) copies into the core. The current tasklet is
  * resumed first as far as the watchdog goes (its run() frame, if it waits in one, ends), as the
@@ -993,8 +990,8 @@ export function snapshot(): {
 export function inCallbackNow(): boolean { return inCallback !== 0 || inHandler !== 0; }
 
 export {
-  K_MASK, K_PLAIN, K_GEN, K_HARD, S_RET, S_HARD_SET, S_HARD_ON, S_ALIVE,
+  K_MASK, K_GEN, S_RET, S_HARD_SET, S_HARD_ON, S_ALIVE,
   S_STARTED, S_RUNQ, S_BSEND, S_BRECV, S_ATOMIC, S_IGN, S_BTRAP, S_THREW,
   S_MAIN, S_PREP, S_BLOCKED, S_INRUN, C_CLOSING, C_SA, C_P0, C_P1,
-  prefOf, prefBits, alive, paused, migrated,
+  prefOf, prefBits, paused, migrated,
 };

@@ -18,6 +18,8 @@ import {
   makeError, pyname, excFromThrowArgs, excFromClassArgs, typeName, excClassFor, quietTaskletExit,
 } from './errors';
 import * as E from './engine';
+import { hard_available, loadHard, hardModule, captureContext, withContext, AsyncCtx } from './hard';
+
 /** Does the JS engine run this thread (E.isOn(), kept here: it is read by every operation)? */
 let onEngine = true;
 // (module constants: every use of an imported name would be a property load on the module)
@@ -25,7 +27,6 @@ const {
   Boom, K_MASK, S_PREP, S_RET, S_THREW, S_HARD_SET, S_HARD_ON, S_ALIVE, S_STARTED, S_RUNQ, S_BSEND, S_BLOCKED,
   S_ATOMIC, S_IGN, S_BTRAP, S_MAIN, C_CLOSING, C_SA, C_P0, C_P1, prefOf, prefBits,
 } = E;
-import { hard_available, loadHard, hardModule, captureContext, withContext, AsyncCtx } from './hard';
 
 export {
   BaseException, SystemExit, TaskletExit, KeyboardInterrupt, Exception, StopIteration, RuntimeError,
@@ -798,7 +799,7 @@ function adopt(t: tasklet, place: number, chId: number, dir: number): void {
   if (mode === 3) t.tv = undefined;
   t._st = st & (K_MASK | S_PREP | S_STARTED | S_RET | S_THREW | S_HARD_SET | S_HARD_ON | S_MAIN);
   t._next = null;
-  if (t === mainTasklet) t._chan = null;   // (the others' holds their slot now)
+  if (t === mainTasklet) t._chan = null;   // (another tasklet's _chan holds its slot now)
 }
 
 /**

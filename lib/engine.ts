@@ -196,11 +196,25 @@ function insertAfterHead(t: T): void {
   runcount++;
 }
 
+/** The tasklet before the tail, when appendToRun() knew it (a hint for rotateTo). */
+let beforeTail: T | null = null;
+
+/** Append t, which is to become current next (run(), throw(), kill() of a tasklet that was not
+ * runnable): making the tail current needs the tasklet before it, which a singly linked queue
+ * only knows at this moment. */
+function appendToRun(t: T): void {
+  beforeTail = runcount !== 0 ? tail : null;
+  append(t);
+}
+
 /** x (in the run queue) becomes current: the queue rotates, as the core's circular one does. */
 function rotateTo(x: T): void {
   if (x === cur) return;
   let p = cur;
-  while (p._next !== x) p = p._next as T;
+  const b = beforeTail;
+  beforeTail = null;
+  if (b !== null && x === tail && b._next === x) p = b;
+  else while (p._next !== x) p = p._next as T;
   tail._next = cur;
   tail = p;
   p._next = null;
@@ -359,7 +373,7 @@ function softDivert(prev: T, next: T): T {
     irqMark(next);
     return next;
   }
-  if ((w._st & (S_RUNQ | S_BLOCKED)) === 0) append(w);
+  if ((w._st & (S_RUNQ | S_BLOCKED)) === 0) appendToRun(w);
   if ((w._st & S_RUNQ) === 0) return next;   // the watchdog waits on a channel: keep going
   w.tv = undefined;
   return w;
@@ -377,7 +391,7 @@ function totalDivert(next: T): T {
   } else {
     w.tv = undefined;
   }
-  if ((w._st & S_RUNQ) === 0) append(w);
+  if ((w._st & S_RUNQ) === 0) appendToRun(w);
   return w;
 }
 
@@ -540,7 +554,7 @@ function deliverToWakeup(b: Boom): T {
   const w = wakeupTarget();
   if ((w._st & S_BLOCKED) !== 0) chanRemove(w);
   w.tv = b;
-  if ((w._st & S_RUNQ) === 0) append(w);
+  if ((w._st & S_RUNQ) === 0) appendToRun(w);
   return w;
 }
 
@@ -809,7 +823,7 @@ export function runSwitch(t: T, sw: number, nr: number): unknown {
   checkCanSwitch(nr);
   trapCheck();
   const prev = cur;
-  if ((t._st & S_RUNQ) === 0) append(t);
+  if ((t._st & S_RUNQ) === 0) appendToRun(t);
   if (sw !== 0) unlinkHead();
   return finish(prev, transfer(prev, t));
 }
@@ -836,9 +850,9 @@ export function throwTo(t: T, e: unknown, pending: boolean, nr: number, kill: bo
   t.tv = new Boom(e);
   if ((t._st & S_BLOCKED) !== 0) {
     chanRemove(t);
-    append(t);
+    appendToRun(t);
   } else if ((t._st & S_RUNQ) === 0) {
-    append(t);
+    appendToRun(t);
   }
   if (pending) return undefined;
   return runSwitch(t, 0, nr);
@@ -935,7 +949,7 @@ export function pollEntry(): void {
   irqClear(c);
   w.tv = c;
   unlinkHead();
-  if ((w._st & (S_RUNQ | S_BLOCKED)) === 0) append(w);
+  if ((w._st & (S_RUNQ | S_BLOCKED)) === 0) appendToRun(w);
   if (transfer(c, w) === SAME) {
     resumeValue(c);
     return;
@@ -962,7 +976,7 @@ function yieldPoll(t: T, yielded: unknown): boolean {
   t.tv = yielded;
   w.tv = t;
   unlinkHead();
-  if ((w._st & S_RUNQ) === 0) append(w);
+  if ((w._st & S_RUNQ) === 0) appendToRun(w);
   transfer(t, w);
   return true;
 }

@@ -3,7 +3,8 @@
 import { AsyncLocalStorage } from 'async_hooks';
 import { describe, it, expect, afterEach } from 'vitest';
 import { createRequire } from 'module';
-import { checkEngineSoFar } from './support.mjs';
+import { spawnSync } from 'child_process';
+import { checkEngineSoFar, dist } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const S = require('../../dist/index.js');
@@ -482,6 +483,24 @@ describe('many tasklets', () => {
     expect(sink.sum).toBe(N);
     expect(ch.balance).toBe(0);
     gc();
+  });
+
+  it('blocked tasklets that nothing reaches any more are collected with their channel (on the JS engine)', () => {
+    // API.md 2.2 __del__: soft-switched tasklets are released without running their finally
+    // clauses. The core keeps them until they are killed (a difference of the core).
+    const script = `
+      const S = require(${JSON.stringify(dist)});
+      let ref;
+      (function () {
+        const ch = new S.channel();
+        for (let i = 0; i < 1000; i++) new S.tasklet(function* () { try { yield ch.receive_nr(); } finally { console.log('finally ran'); } }).setup();
+        S.run();
+        ref = new WeakRef(ch.queue);
+      })();
+      setTimeout(() => { gc(); setTimeout(() => { gc(); console.log(ref.deref() === undefined ? 'collected' : 'kept'); }, 10); }, 10);`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(process.env.STACKLESS_ENGINE === 'core' ? 'kept' : 'collected');
   });
 
   it('spawn and finish in batches', () => {

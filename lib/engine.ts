@@ -1004,8 +1004,7 @@ export function snapshot(): {
 export function inCallbackNow(): boolean { return inCallback !== 0 || inHandler !== 0; }
 
 export {
-  K_MASK, K_GEN, S_RET, S_HARD_SET, S_HARD_ON, S_ALIVE,
-  S_STARTED, S_RUNQ, S_BSEND, S_BRECV, S_ATOMIC, S_IGN, S_BTRAP, S_THREW,
-  S_MAIN, S_PREP, S_BLOCKED, S_INRUN, C_CLOSING, C_SA, C_P0, C_P1,
-  prefOf, prefBits, paused, migrated,
+  K_MASK, S_RET, S_HARD_SET, S_HARD_ON, S_ALIVE, S_STARTED, S_RUNQ, S_BSEND, S_ATOMIC, S_IGN,
+  S_BTRAP, S_THREW, S_MAIN, S_PREP, S_BLOCKED, C_CLOSING, C_SA, C_P0, C_P1, prefOf, prefBits,
+  paused, migrated,
 };

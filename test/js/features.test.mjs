@@ -158,7 +158,6 @@ describe('schedule and channel callbacks', () => {
     expect(r.stderr).toContain('channel callback fails');
   });
 
-
 });
 
 describe('error handler', () => {
@@ -468,7 +467,6 @@ describe('watchdog: run(timeout) with generator tasklets', () => {
     expect(seen).toEqual([[S.getmain(), t], [t, S.getmain()]]);
     t.kill();
   });
-
 
   it('run() arguments: numbers or booleans', () => {
     expect(() => S.run('x')).toThrow(TypeError);

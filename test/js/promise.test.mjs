@@ -207,7 +207,6 @@ describe('await_nr in generator tasklets', () => {
     expect(err2.message).toMatch(/^await_nr: a plain-function tasklet on the scheduler's stack cannot wait for a promise; .*function\*/);
   });
 
-
   it('main blocking on a channel while the only other tasklet waits for a promise: deadlock error', async () => {
     const d = deferred();
     const ch = new S.channel();

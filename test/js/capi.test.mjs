@@ -550,8 +550,10 @@ describe('tasklet functions', () => {
     const a = new S.tasklet(function* () {
       const me = S.getcurrent();
       me.set_atomic(1);
+      // yield until the watchdog has deferred its interrupt (a pause of the process, e.g. a
+      // forced GC, must not end the loop before a yield after the 1 ms timeout)
       const t0 = Date.now();
-      while (Date.now() - t0 < 5) yield 1;
+      while (C.PyTasklet_GetPendingIrq(me) === 0 && Date.now() - t0 < 5000) yield 1;
       seen = C.PyTasklet_GetPendingIrq(me);
       me.set_atomic(0);
       for (;;) yield 2;

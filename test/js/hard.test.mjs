@@ -385,7 +385,7 @@ describe('preemption by the watchdog', () => {
     expect(state.local).toBe(Math.floor(3e7 / 0x100000));
   });
 
-  it('4 CPU-bound tasklets share the CPU fairly under forced GC for seconds', () => {
+  it('4 CPU-bound tasklets are preempted in turn (round robin) under forced GC for seconds', () => {
     const counts = [0, 0, 0, 0];
     let stop = false;
     const ts = counts.map((_, k) => new S.tasklet(() => {
@@ -397,18 +397,22 @@ describe('preemption by the watchdog', () => {
     }).setup());
     const t0 = Date.now();
     let preemptions = 0;
+    const slices = new Map(ts.map((t) => [t, 0]));
     while (Date.now() - t0 < 3000) {
       const v = S.run(1000);
-      if (v) { preemptions++; v.insert(); }
+      if (v) { preemptions++; slices.set(v, slices.get(v) + 1); v.insert(); }
       if (global.gc && preemptions % 25 === 0) global.gc();
     }
     stop = true;
     S.run();
     expect(ts.every((t) => !t.alive)).toBe(true);
     expect(preemptions).toBeGreaterThan(100);
-    const min = Math.min(...counts), max = Math.max(...counts);
-    expect(min).toBeGreaterThan(0);
-    expect(min / max).toBeGreaterThan(0.3);   // round robin: each gets its slices
+    expect(Math.min(...counts)).toBeGreaterThan(0);   // each ran
+    // round robin: each is preempted in turn. (The work done in a slice is not compared: a
+    // slice is wall-clock time, and on a loaded machine the OS may run something else in it.)
+    const n = [...slices.values()];
+    expect(n.reduce((a, b) => a + b, 0)).toBe(preemptions);
+    expect(Math.max(...n) - Math.min(...n)).toBeLessThanOrEqual(1);
   });
 
   it('kill() of a preempted tasklet unwinds it', () => {

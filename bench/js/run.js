@@ -6,6 +6,9 @@
 // and the driver asks them for rounds in turn (floor, peer, peer, floor, ...): a noisy spell on
 // this 2-core machine then hits all of them, and the ratios against the floor stay fair.
 // Time is CPU time (process.cpuUsage, user + system), best round kept; wall time goes to JSON.
+// Each child collects its garbage (untimed) before and after each of its rounds: the rounds of
+// the 1M case leave hundreds of MB, and a collection still running in one child during another's
+// round made rounds of the same implementation differ by 2x.
 const path = require('path');
 const fs = require('fs');
 const { fork } = require('child_process');
@@ -37,6 +40,10 @@ function child(implName, caseId) {
       const c = process.cpuUsage(c0);
       const work = typeof r === 'number' ? r : r.work;
       if (r.keep && impl.reset) impl.reset(r.keep.chans);
+      r = null;
+      // untimed, before answering: a collection this round left running (concurrent marking,
+      // sweeping) must not run on the other core during the next implementation's round
+      global.gc();
       process.send({ cpu: (c.user + c.system) * 1000, wall, work });
     } catch (e) {
       process.send({ error: String((e && e.stack) || e) });

@@ -260,6 +260,8 @@ function runHard(): void {
     threw = true;
     err = e;
   }
+  // (an interrupt can still pause it up to here, whole; from here on the module ignores them)
+  hardModule().ending();
   endTasklet(t, slot, threw, err);
 }
 

@@ -90,6 +90,7 @@ struct Worker {
     bool quit = false;
     bool finished = false;      // its tasklet ended (set on the worker, read by the host after the baton)
     bool terminating = false;   // TerminateExecution was requested to unwind its tasklet
+    bool ending = false;        // its tasklet's function is over: lib/index.ts is ending it
     bool limit_set = false;
     bool in_interrupt = false;  // inside on_interrupt: a park now is a preemption
 };
@@ -217,8 +218,8 @@ void on_interrupt(v8::Isolate *iso, void *data)
 {
     Host *h = (Host *)data;
     Worker *w = tl_worker;
-    if (!w || w->h != h || h->running != w || w->terminating) {
-        h->stale_interrupts++;
+    if (!w || w->h != h || h->running != w || w->terminating || w->ending) {
+        h->stale_interrupts++;   // (ending: a pause now would find the tasklet half taken apart)
         return;
     }
     // The core checks the time itself, and pauses the tasklet (parking this thread) if due.
@@ -264,6 +265,7 @@ void run_task(Worker *w)
         if (r.IsEmpty() && (tc.HasTerminated() || iso->IsExecutionTerminating())) {
             iso->CancelTerminateExecution();
             w->terminating = false;
+            w->ending = true;
             v8::TryCatch tc2(iso);
             if (h->abort_fn.Get(iso)->Call(ctx, v8::Undefined(iso), 0, nullptr).IsEmpty())
                 fatal("a terminated hard tasklet could not be ended");
@@ -272,6 +274,7 @@ void run_task(Worker *w)
         }
     }
     tl_worker = nullptr;
+    w->ending = false;
     h->api->enter(nullptr);
 }
 
@@ -487,6 +490,16 @@ void Stats(const v8::FunctionCallbackInfo<v8::Value> &info)
     info.GetReturnValue().Set(r);
 }
 
+// ending(): called by the current hard tasklet once its function is over (returned, threw, or
+// never started). Interrupts are ignored from then on: the code that ends the tasklet takes its
+// JS state apart before telling the core, and a preemption in between would pause a tasklet that
+// can neither run on nor be ended.
+void Ending(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+    (void)info;
+    if (tl_worker) tl_worker->ending = true;
+}
+
 // swapContext(v?) -> the isolate's async context frame (Node's AsyncContextFrame, where
 // AsyncLocalStorage keeps its stores on Node 24), replaced by v if given. Without that V8 API:
 // undefined.
@@ -537,6 +550,7 @@ NODE_MODULE_INIT(/* exports, module, context */)
     v8::Local<v8::External> data = v8::External::New(iso, h);
     struct { const char *name; v8::FunctionCallback cb; } fns[] = {
         {"init", Init}, {"configure", Configure}, {"stats", Stats}, {"swapContext", SwapContext},
+        {"ending", Ending},
     };
     for (auto &f : fns) {
         v8::Local<v8::Function> fn = v8::Function::New(context, f.cb, data).ToLocalChecked();

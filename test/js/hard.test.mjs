@@ -415,6 +415,43 @@ describe('preemption by the watchdog', () => {
     expect(Math.max(...n) - Math.min(...n)).toBeLessThanOrEqual(1);
   });
 
+  it('a tasklet preempted as its function ends is returned whole: insert() runs it to its end', () => {
+    // CPU-bound tasklets that end close to the 1 ms timeout: some are preempted while they
+    // compute, some just after their function returned, while lib ends them. Each one returned
+    // must be alive and resumable (one paused half-ended said "You cannot run an unbound(dead)
+    // tasklet" at insert() and stayed paused for good).
+    let paused = 0;
+    for (let i = 0; i < 1000; i++) {
+      const us = 1000 + ((i * 7919) % 100);
+      const t = new S.tasklet(() => {
+        const end = process.hrtime.bigint() + BigInt(us * 1000);
+        while (process.hrtime.bigint() < end);
+      }).setup();
+      for (let r = S.run(1000); r !== undefined; r = S.run(1000)) {
+        expect(r).toBe(t);
+        expect([t.alive, t.paused]).toEqual([true, true]);
+        paused++;
+        t.insert();
+      }
+      expect(t.alive).toBe(false);
+    }
+    expect(paused).toBeGreaterThan(0);
+    gc();
+  });
+
+  it('once its function is over, a hard tasklet is not preempted any more (the module ignores interrupts)', () => {
+    const { hardModule } = require('../../dist/hard.js');
+    const before = stats().staleInterrupts;
+    const t = new S.tasklet(() => {
+      hardModule().ending();   // what lib/index.ts calls when the tasklet's function is over
+      const end = Date.now() + 5000;
+      while (stats().staleInterrupts === before && Date.now() < end);   // until one came
+    }).setup();
+    expect(S.run(1000)).toBe(undefined);   // it was not paused
+    expect(t.alive).toBe(false);
+    expect(stats().staleInterrupts).toBeGreaterThan(before);
+  });
+
   it('kill() of a preempted tasklet unwinds it', () => {
     let c = 0;
     const t = new S.tasklet(() => { for (;;) c++; }).setup();

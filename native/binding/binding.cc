@@ -1491,10 +1491,19 @@ void **hard_host_data(void *t) { return &((PyTaskletObject *)t)->host_data; }
 
 int64_t hard_deadline(void *ctx) { return slp_watchdog_deadline(((Binding *)ctx)->ts); }
 
+// An interrupt pauses a hard tasklet between any two JS function entries, which can fall between
+// a call of this binding and lib's reading of its results in I (fin, check): others use I while
+// it is paused, so it gets back the I it had. I[WD] stays: it says who owns the watchdog now.
 int hard_poll(void *ctx)
 {
     Binding *b = (Binding *)ctx;
-    if (slp_watchdog_poll(b->ts) == 0) return 0;
+    int32_t saved[NSHARED];
+    memcpy(saved, b->I, sizeof saved);
+    int r = slp_watchdog_poll(b->ts);
+    int32_t wd = b->I[WD];
+    memcpy(b->I, saved, sizeof saved);
+    b->I[WD] = wd;
+    if (r == 0) return 0;
     for (PyObject *&o : b->hard_err) Py_CLEAR(o);
     PyErr_Fetch(&b->hard_err[0], &b->hard_err[1], &b->hard_err[2]);
     return -1;

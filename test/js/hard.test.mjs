@@ -452,6 +452,41 @@ describe('preemption by the watchdog', () => {
     expect(stats().staleInterrupts).toBeGreaterThan(before);
   });
 
+  it('a preemption right after a call into the addon: the call still returns its own result', () => {
+    // The send's channel callback runs JS without a stack check for longer than the timeout
+    // (indexOf over a big array), so the interrupt fires at the first JS function entry after the
+    // send's addon call, before lib has read that call's results from the shared array, which
+    // other tasklets write to while this one is paused (a send returned Py_UnwindToken).
+    let big = new Array(1e6).fill(1);
+    for (;;) {   // at least 3 ms
+      const t0 = process.hrtime.bigint();
+      big.indexOf(-1);
+      if (process.hrtime.bigint() - t0 >= 3000000n) break;
+      big = new Array(big.length * 2).fill(1);
+    }
+    const ch = new S.channel();
+    ch.preference = 1;   // a send to a waiting receiver does not switch
+    let slow = false;
+    S.set_channel_callback(() => { if (slow) big.indexOf(-1); });
+    const results = [];
+    const before = stats().preemptions;
+    try {
+      new S.tasklet(function* () { for (let i = 0; i < 20; i++) yield ch.receive_nr(); }).setup();
+      new S.tasklet(() => {
+        for (let i = 0; i < 20; i++) {
+          slow = true;
+          results.push(ch.send(i));
+          slow = false;
+        }
+      }).setup();
+      for (let r = S.run(1000); r !== undefined; r = S.run(1000)) r.insert();
+    } finally {
+      S.set_channel_callback(undefined);
+    }
+    expect(results).toEqual(new Array(20).fill(undefined));
+    expect(stats().preemptions).toBeGreaterThan(before);
+  });
+
   it('kill() of a preempted tasklet unwinds it', () => {
     let c = 0;
     const t = new S.tasklet(() => { for (;;) c++; }).setup();

@@ -441,13 +441,20 @@ describe('preemption by the watchdog', () => {
 
   it('once its function is over, a hard tasklet is not preempted any more (the module ignores interrupts)', () => {
     const { hardModule } = require('../../dist/hard.js');
-    const before = stats().staleInterrupts;
+    let before, ending = false;
     const t = new S.tasklet(() => {
       hardModule().ending();   // what lib/index.ts calls when the tasklet's function is over
+      ending = true;
+      before = stats().staleInterrupts;
       const end = Date.now() + 5000;
       while (stats().staleInterrupts === before && Date.now() < end);   // until one came
     }).setup();
-    expect(S.run(1000)).toBe(undefined);   // it was not paused
+    // (on a loaded machine the timeout can pass before the tasklet even reached ending(): such a
+    // preemption is right, and it is resumed)
+    for (let r = S.run(1000); r !== undefined; r = S.run(1000)) {
+      expect(ending).toBe(false);
+      r.insert();
+    }
     expect(t.alive).toBe(false);
     expect(stats().staleInterrupts).toBeGreaterThan(before);
   });
